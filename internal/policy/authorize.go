@@ -135,6 +135,13 @@ func (r *Result) add(p *Policy, stmt int) {
 // Authorize does no I/O and reads no clock: acs:CurrentTime comes from
 // req.Context.
 func Authorize(in Input, req *Request) Result {
+	return authorize(in, nil, req)
+}
+
+// authorize is Authorize with one more resource-side policy, extra, which
+// AssumeRole passes so that it need not build a slice for the trust policy
+// (a slice of a local array would escape: Reasons keep the policy pointers).
+func authorize(in Input, extra *Policy, req *Request) Result {
 	v := newView(req)
 	var denies, allows Result
 	var identityAllows, sessionAllows, resourceAllows bool
@@ -152,6 +159,9 @@ func Authorize(in Input, req *Request) Result {
 		if p.evaluate(&v, &denies, &allows) {
 			resourceAllows = true
 		}
+	}
+	if extra != nil && extra.evaluate(&v, &denies, &allows) {
+		resourceAllows = true
 	}
 	if denies.total > 0 {
 		denies.Decision = ExplicitDeny
@@ -188,16 +198,13 @@ func Authorize(in Input, req *Request) Result {
 // the actions they allow.
 func AssumeRole(identity []*Policy, session, trust *Policy, req *Request) Result {
 	in := Input{Identity: identity, Session: session, Combine: BothAllow}
-	if trust != nil {
-		in.Resource = []*Policy{trust}
-	}
 	switch req.Principal.Type {
 	case Root, Anonymous:
 		return Result{Decision: ImplicitDeny}
 	case Service, Federated:
 		in.Combine = ResourceOnly
 	}
-	return Authorize(in, req)
+	return authorize(in, trust, req)
 }
 
 // view is a request prepared once for every statement: the role name of a
