@@ -113,8 +113,13 @@ type servicePrincipal struct {
 // resource (for a trust policy, the role's account); a bare service
 // principal matches only that service acting for owner.
 func (s *principalSet) match(p *Principal, owner string) bool {
+	if p.Type == Anonymous {
+		// No identity: no principal element names it, not even a plain
+		// name it claims (Principal.Names).
+		return false
+	}
 	if s.anyone {
-		return p.Type != Anonymous
+		return true
 	}
 	switch p.Type {
 	case Root, User, RoleSession:
