@@ -210,13 +210,14 @@ func AssumeRole(identity []*Policy, session, trust *Policy, req *Request) Result
 // view is a request prepared once for every statement: the role name of a
 // RAM role ARN folded, the owner account resolved.
 type view struct {
-	req      *Request
-	resource string
-	owner    string
+	req        *Request
+	actionHash uint64
+	resource   string
+	owner      string
 }
 
 func newView(req *Request) view {
-	v := view{req: req, resource: foldRoleName(req.Resource), owner: req.ResourceOwner}
+	v := view{req: req, actionHash: foldHash(req.Action), resource: foldRoleName(req.Resource), owner: req.ResourceOwner}
 	if v.owner == "" {
 		v.owner = arnAccount(req.Resource)
 	}
@@ -268,7 +269,7 @@ func (p *Policy) evaluate(v *view, denies, allows *Result) bool {
 }
 
 func (s *statement) matches(v *view) bool {
-	if !s.matchAction(v.req.Action) {
+	if !s.matchAction(v.req.Action, v.actionHash) {
 		return false
 	}
 	if s.resources != nil && !matchAny(s.resources, v.resource) {
@@ -285,8 +286,15 @@ func (s *statement) matches(v *view) bool {
 	return true
 }
 
-func (s *statement) matchAction(action string) bool {
-	return matchAny(s.actions, action) != s.notAction
+func (s *statement) matchAction(action string, hash uint64) bool {
+	matched := false
+	for i := range s.actions {
+		if s.actions[i].matchHashed(action, hash) {
+			matched = true
+			break
+		}
+	}
+	return matched != s.notAction
 }
 
 func matchAny(ps []pattern, s string) bool {

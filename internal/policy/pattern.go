@@ -21,7 +21,11 @@ type pattern struct {
 	// lit is the literal of exact, prefix and suffix patterns, lower-cased
 	// when fold is set.
 	lit string
-	nfa *globNFA
+	// hash is foldHash(lit) for folded exact patterns: most actions are
+	// exact, and comparing hashes first skips the byte-by-byte folded
+	// comparison for every statement that does not match.
+	hash uint64
+	nfa  *globNFA
 }
 
 type patternKind uint8
@@ -45,7 +49,7 @@ func compilePattern(p string, fold bool) pattern {
 	if !strings.ContainsRune(p, '?') {
 		switch stars := strings.Count(p, "*"); {
 		case stars == 0:
-			return pattern{kind: matchExact, fold: fold, lit: p}
+			return pattern{kind: matchExact, fold: fold, lit: p, hash: foldHash(p)}
 		case stars == 1 && strings.HasSuffix(p, "*"):
 			return pattern{kind: matchPrefix, fold: fold, lit: p[:len(p)-1]}
 		case stars == 1 && strings.HasPrefix(p, "*"):
@@ -56,12 +60,22 @@ func compilePattern(p string, fold bool) pattern {
 }
 
 func (p *pattern) match(s string) bool {
+	var h uint64
+	if p.kind == matchExact && p.fold {
+		h = foldHash(s)
+	}
+	return p.matchHashed(s, h)
+}
+
+// matchHashed is match with foldHash(s) computed by the caller, once for
+// every pattern it is matched against.
+func (p *pattern) matchHashed(s string, h uint64) bool {
 	switch p.kind {
 	case matchEverything:
 		return true
 	case matchExact:
 		if p.fold {
-			return asciiEqualFold(s, p.lit)
+			return h == p.hash && asciiEqualFold(s, p.lit)
 		}
 		return s == p.lit
 	case matchPrefix:
@@ -238,6 +252,20 @@ func (g *globNFA) match1(s string) bool {
 		}
 	}
 	return d&(1<<g.positions) != 0
+}
+
+// foldHash is FNV-1a over s with ASCII letters lower-cased.
+func foldHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
 
 // asciiEqualFold compares s with lower, which is already lower-case, folding
