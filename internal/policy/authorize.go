@@ -212,12 +212,22 @@ func AssumeRole(identity []*Policy, session, trust *Policy, req *Request) Result
 type view struct {
 	req        *Request
 	actionHash uint64
-	resource   string
-	owner      string
+	// roleARN is set when the resource is a RAM role ARN
+	// (acs:ram:<region>:<uid>:role/<name>). Role ARNs carry the lower-cased
+	// role name while people write role/TestRole, so such a resource is
+	// matched case-insensitively (ASCII) against every pattern: every other
+	// part of a role ARN is lower-case by construction, so only the name is
+	// really folded. resource is then the lower-cased ARN.
+	roleARN  bool
+	resource string
+	owner    string
 }
 
 func newView(req *Request) view {
-	v := view{req: req, actionHash: foldHash(req.Action), resource: foldRoleName(req.Resource), owner: req.ResourceOwner}
+	v := view{req: req, actionHash: foldHash(req.Action), resource: req.Resource, owner: req.ResourceOwner}
+	if start, end := roleNameSpan(req.Resource); start != end {
+		v.roleARN, v.resource = true, asciiLower(req.Resource)
+	}
 	if v.owner == "" {
 		v.owner = arnAccount(req.Resource)
 	}
@@ -272,7 +282,7 @@ func (s *statement) matches(v *view) bool {
 	if !s.matchAction(v.req.Action, v.actionHash) {
 		return false
 	}
-	if s.resources != nil && !matchAny(s.resources, v.resource) {
+	if s.resources != nil && !s.matchResource(v) {
 		return false
 	}
 	if s.principals != nil && !s.principals.match(&v.req.Principal, v.owner) {
@@ -284,6 +294,13 @@ func (s *statement) matches(v *view) bool {
 		}
 	}
 	return true
+}
+
+func (s *statement) matchResource(v *view) bool {
+	if v.roleARN && s.foldedResources != nil {
+		return matchAny(s.foldedResources, v.resource)
+	}
+	return matchAny(s.resources, v.resource)
 }
 
 func (s *statement) matchAction(action string, hash uint64) bool {

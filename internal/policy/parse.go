@@ -209,7 +209,16 @@ func (p *parser) statement(at path, v jsonValue, s *statement) error {
 	if hasResource {
 		s.resources = make([]pattern, len(s.resourceText))
 		for i, r := range s.resourceText {
-			s.resources[i] = compilePattern(foldRoleName(r), false)
+			s.resources[i] = compilePattern(r, false)
+		}
+		for _, r := range s.resourceText {
+			if asciiLower(r) != r {
+				s.foldedResources = make([]pattern, len(s.resourceText))
+				for i, r := range s.resourceText {
+					s.foldedResources[i] = compilePattern(asciiLower(r), false)
+				}
+				break
+			}
 		}
 	}
 	return nil

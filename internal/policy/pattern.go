@@ -307,8 +307,7 @@ func asciiLower(s string) string {
 
 // roleNameSpan finds the role-name segment of a RAM role ARN,
 // `acs:ram:<region>:<account>:role/<name>[/...]`, and returns its bounds, or
-// (0, 0) when s is not shaped so. Role ARNs carry the lower-cased name while
-// people write `role/TestRole`; both sides of a match fold this segment.
+// (0, 0) when s is not shaped so.
 func roleNameSpan(s string) (start, end int) {
 	if !strings.HasPrefix(s, "acs:ram:") {
 		return 0, 0
@@ -330,19 +329,4 @@ func roleNameSpan(s string) (start, end int) {
 		end = start + slash
 	}
 	return start, end
-}
-
-// foldRoleName lower-cases the role-name segment of a RAM role ARN (see
-// roleNameSpan) and returns every other string unchanged, without copying.
-func foldRoleName(s string) string {
-	start, end := roleNameSpan(s)
-	if start == end {
-		return s
-	}
-	name := s[start:end]
-	lower := asciiLower(name)
-	if lower == name {
-		return s
-	}
-	return s[:start] + lower + s[end:]
 }

@@ -45,6 +45,9 @@ type statement struct {
 	resourceText []string
 	resourceList bool
 	resources    []pattern // nil in trust policies: not consulted
+	// foldedResources are the resources lower-cased, for role ARNs (see
+	// view.roleARN); nil when lower-casing changes nothing.
+	foldedResources []pattern
 
 	principalText principalText
 	principals    *principalSet // nil in identity and session policies
