@@ -1,0 +1,138 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; PRAGMA user_version records how many
+// have run. Never edit one that has shipped: append a new one.
+var migrations = []string{
+	`CREATE TABLE meta (
+		key   TEXT PRIMARY KEY,
+		value BLOB NOT NULL
+	);
+	CREATE TABLE accounts (
+		id      TEXT PRIMARY KEY,
+		name    TEXT NOT NULL UNIQUE,
+		created INTEGER NOT NULL
+	);
+	CREATE TABLE users (
+		account      TEXT NOT NULL REFERENCES accounts(id),
+		name_key     TEXT NOT NULL,
+		id           TEXT NOT NULL UNIQUE,
+		name         TEXT NOT NULL,
+		display_name TEXT NOT NULL,
+		mobile_phone TEXT NOT NULL,
+		email        TEXT NOT NULL,
+		comments     TEXT NOT NULL,
+		created      INTEGER NOT NULL,
+		updated      INTEGER NOT NULL,
+		PRIMARY KEY (account, name_key)
+	);
+	CREATE TABLE access_keys (
+		id       TEXT PRIMARY KEY,
+		account  TEXT NOT NULL REFERENCES accounts(id),
+		user_key TEXT NOT NULL,
+		seed     BLOB NOT NULL,
+		status   TEXT NOT NULL,
+		created  INTEGER NOT NULL
+	);
+	CREATE INDEX access_keys_owner ON access_keys (account, user_key);
+	CREATE TABLE roles (
+		account      TEXT NOT NULL REFERENCES accounts(id),
+		name_key     TEXT NOT NULL,
+		id           TEXT NOT NULL UNIQUE,
+		name         TEXT NOT NULL,
+		description  TEXT NOT NULL,
+		trust_policy TEXT NOT NULL,
+		max_session  INTEGER NOT NULL,
+		created      INTEGER NOT NULL,
+		updated      INTEGER NOT NULL,
+		PRIMARY KEY (account, name_key)
+	);
+	CREATE TABLE policies (
+		account         TEXT NOT NULL,
+		type            TEXT NOT NULL,
+		name_key        TEXT NOT NULL,
+		name            TEXT NOT NULL,
+		description     TEXT NOT NULL,
+		default_version TEXT NOT NULL,
+		next_version    INTEGER NOT NULL,
+		created         INTEGER NOT NULL,
+		updated         INTEGER NOT NULL,
+		PRIMARY KEY (account, type, name_key)
+	);
+	CREATE TABLE policy_versions (
+		account    TEXT NOT NULL,
+		type       TEXT NOT NULL,
+		policy_key TEXT NOT NULL,
+		id         TEXT NOT NULL,
+		number     INTEGER NOT NULL,
+		document   TEXT NOT NULL,
+		created    INTEGER NOT NULL,
+		PRIMARY KEY (account, type, policy_key, id),
+		FOREIGN KEY (account, type, policy_key) REFERENCES policies (account, type, name_key)
+	);
+	CREATE TABLE attachments (
+		seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+		account       TEXT NOT NULL,
+		kind          TEXT NOT NULL,
+		principal_key TEXT NOT NULL,
+		principal     TEXT NOT NULL,
+		policy_type   TEXT NOT NULL,
+		policy_key    TEXT NOT NULL,
+		policy        TEXT NOT NULL,
+		attached      INTEGER NOT NULL,
+		UNIQUE (account, kind, principal_key, policy_type, policy_key)
+	);
+	CREATE INDEX attachments_policy ON attachments (policy_type, policy_key, account);
+	CREATE TABLE audit (
+		seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+		time             INTEGER NOT NULL,
+		request_id       TEXT NOT NULL,
+		event            TEXT NOT NULL,
+		caller_account   TEXT NOT NULL,
+		caller           TEXT NOT NULL,
+		access_key_id    TEXT NOT NULL,
+		source_ip        TEXT NOT NULL,
+		action           TEXT NOT NULL,
+		resource         TEXT NOT NULL,
+		resource_account TEXT NOT NULL,
+		decision         TEXT NOT NULL,
+		deciding         TEXT NOT NULL,
+		error_code       TEXT NOT NULL
+	);
+	CREATE INDEX audit_time ON audit (time);
+	CREATE INDEX audit_caller_account ON audit (caller_account, seq);
+	CREATE INDEX audit_resource_account ON audit (resource_account, seq);`,
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("the database has schema version %d, newer than this localyun (%d): use a newer localyun", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback() //nolint:errcheck
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback() //nolint:errcheck
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
