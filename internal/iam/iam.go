@@ -263,6 +263,33 @@ func (c *Check) resourceAccount(id *Identity) string {
 	return id.Account
 }
 
+// IdentityPolicies returns what speaks for the caller on the identity side
+// of a decision: its attached policies in attachment order and, for a role
+// session, its session policy. The root and services have none.
+func (s *Service) IdentityPolicies(ctx context.Context, id *Identity) ([]*policy.Policy, *policy.Policy, error) {
+	switch id.Kind {
+	case User:
+		set, err := s.attachedPolicies(ctx, id.Account, store.UserPrincipal, id.UserName)
+		if err != nil {
+			return nil, nil, err
+		}
+		return set.policies, nil, nil
+	case RoleSession:
+		set, err := s.attachedPolicies(ctx, id.Account, store.RolePrincipal, id.RoleName)
+		if err != nil {
+			return nil, nil, err
+		}
+		return set.policies, id.SessionPolicy, nil
+	}
+	return nil, nil, nil
+}
+
+// AuditLog is the audit trail decisions are written to.
+func (s *Service) AuditLog() store.AuditLog { return s.audit }
+
+// Describe puts a result's deciding statements in words.
+func Describe(res *policy.Result) string { return describe(res) }
+
 // decide returns the decision and the deciding statements in words.
 func (s *Service) decide(ctx context.Context, id *Identity, c *Check) (policy.Decision, string, error) {
 	if c.resourceAccount(id) != id.Account {
@@ -272,18 +299,11 @@ func (s *Service) decide(ctx context.Context, id *Identity, c *Check) (policy.De
 	switch id.Kind {
 	case Root:
 		return policy.Allow, "the account root may do anything in its own account", nil
-	case User:
-		set, err := s.attachedPolicies(ctx, id.Account, store.UserPrincipal, id.UserName)
-		if err != nil {
+	case User, RoleSession:
+		var err error
+		if in.Identity, in.Session, err = s.IdentityPolicies(ctx, id); err != nil {
 			return 0, "", err
 		}
-		in.Identity = set.policies
-	case RoleSession:
-		set, err := s.attachedPolicies(ctx, id.Account, store.RolePrincipal, id.RoleName)
-		if err != nil {
-			return 0, "", err
-		}
-		in.Identity, in.Session = set.policies, id.SessionPolicy
 	default:
 		return policy.ImplicitDeny, "services call no RAM-authorized API", nil
 	}

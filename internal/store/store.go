@@ -270,4 +270,8 @@ type AuditRecord struct {
 	Decision        string // Allow, ExplicitDeny, ImplicitDeny; "" when not a decision
 	Deciding        string // the deciding statements, in words
 	ErrorCode       string
+	// Nonce and SignedAt are the signature nonce and timestamp of a
+	// verified request, so the replay guard survives a restart.
+	Nonce    string
+	SignedAt time.Time
 }

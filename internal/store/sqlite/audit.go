@@ -134,10 +134,11 @@ func (a *auditLog) write(recs []store.AuditRecord) error {
 		return a.db.update(context.Background(), func(t *txn) error {
 			for _, r := range recs {
 				if _, err := t.exec(`INSERT INTO audit (time, request_id, event, caller_account, caller, access_key_id,
-					source_ip, action, resource, resource_account, decision, deciding, error_code)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+					source_ip, action, resource, resource_account, decision, deciding, error_code, nonce, signed_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					toNanos(r.Time), r.RequestID, r.Event, r.CallerAccount, r.Caller, r.AccessKeyID,
-					r.SourceIP, r.Action, r.Resource, r.ResourceAccount, r.Decision, r.Deciding, r.ErrorCode); err != nil {
+					r.SourceIP, r.Action, r.Resource, r.ResourceAccount, r.Decision, r.Deciding, r.ErrorCode,
+					r.Nonce, toNanos(r.SignedAt)); err != nil {
 					return err
 				}
 			}
@@ -154,7 +155,7 @@ func (a *auditLog) Query(ctx context.Context, account string, after int64, limit
 		var rows *sql.Rows
 		var err error
 		const cols = `seq, time, request_id, event, caller_account, caller, access_key_id, source_ip, action,
-			resource, resource_account, decision, deciding, error_code`
+			resource, resource_account, decision, deciding, error_code, nonce, signed_at`
 		if account == "" {
 			rows, err = t.query(`SELECT `+cols+` FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 		} else {
@@ -163,10 +164,10 @@ func (a *auditLog) Query(ctx context.Context, account string, after int64, limit
 		}
 		out, err = collect(rows, err, func(s scanner) (store.AuditRecord, error) {
 			var r store.AuditRecord
-			var ts int64
+			var ts, signed int64
 			err := s.Scan(&r.Seq, &ts, &r.RequestID, &r.Event, &r.CallerAccount, &r.Caller, &r.AccessKeyID, &r.SourceIP,
-				&r.Action, &r.Resource, &r.ResourceAccount, &r.Decision, &r.Deciding, &r.ErrorCode)
-			r.Time = fromNanos(ts)
+				&r.Action, &r.Resource, &r.ResourceAccount, &r.Decision, &r.Deciding, &r.ErrorCode, &r.Nonce, &signed)
+			r.Time, r.SignedAt = fromNanos(ts), fromNanos(signed)
 			return r, err
 		})
 		return err

@@ -102,7 +102,9 @@ var migrations = []string{
 		resource_account TEXT NOT NULL,
 		decision         TEXT NOT NULL,
 		deciding         TEXT NOT NULL,
-		error_code       TEXT NOT NULL
+		error_code       TEXT NOT NULL,
+		nonce            TEXT NOT NULL,
+		signed_at        INTEGER NOT NULL
 	);
 	CREATE INDEX audit_time ON audit (time);
 	CREATE INDEX audit_caller_account ON audit (caller_account, seq);
