@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/localyun/localyun/internal/apierr"
+	"github.com/localyun/localyun/internal/gateway/signature"
 	"github.com/localyun/localyun/internal/iam"
 )
 
@@ -171,14 +172,6 @@ func (r *Registry) Actions() []*Action {
 	return out
 }
 
-// commonParams are the V1 and SDK parameters that are not the action's
-// own; they are dropped before the declaration is checked.
-var commonParams = map[string]bool{
-	"Action": true, "Version": true, "Format": true, "AccessKeyId": true, "Signature": true,
-	"SignatureMethod": true, "SignatureVersion": true, "SignatureNonce": true, "SignatureType": true,
-	"Timestamp": true, "SecurityToken": true, "RegionId": true, "BearerToken": true,
-}
-
 // bind checks the request parameters against the declaration and returns
 // the action's own parameters, plus the names of undeclared ones (ignored,
 // and recorded in the audit trail, as the real gateway ignores them).
@@ -227,7 +220,7 @@ func (a *Action) bind(params map[string]string) (map[string]string, []string, er
 	}
 	var ignored []string
 	for name := range params {
-		if !declared[name] && !commonParams[name] {
+		if !declared[name] && !signature.IsProtocolParam(name) && name != "Format" && name != "RegionId" {
 			ignored = append(ignored, name)
 		}
 	}

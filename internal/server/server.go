@@ -30,7 +30,6 @@ import (
 	"github.com/localyun/localyun/internal/store"
 	"github.com/localyun/localyun/internal/store/sqlite"
 	"github.com/localyun/localyun/internal/sts"
-	"github.com/localyun/localyun/internal/sts/token"
 	"github.com/localyun/localyun/internal/stsapi"
 )
 
@@ -229,7 +228,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		cfg.Ready(addrs)
 	}
 
-	jobs := &background{log: log, db: db, master: master, keys: keys, sts: stsSvc, replay: replay, retention: cfg.AuditRetention}
+	jobs := &background{log: log, db: db, master: master, sts: stsSvc, replay: replay, retention: cfg.AuditRetention}
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	wg.Add(1)
 	go func() { defer wg.Done(); jobs.run(jobCtx) }()
@@ -319,13 +318,15 @@ func restoreNonces(ctx context.Context, audit store.AuditLog, g *gateway.ReplayG
 	}
 }
 
+// keyRotation is how often the STS token key is replaced.
+const keyRotation = 24 * time.Hour
+
 // background runs the periodic jobs: nonce sweeps, audit retention and
 // STS key rotation.
 type background struct {
 	log       *slog.Logger
 	db        *sqlite.DB
 	master    []byte
-	keys      *token.Keyring
 	sts       *sts.Service
 	replay    *gateway.ReplayGuard
 	retention time.Duration
@@ -334,14 +335,22 @@ type background struct {
 func (b *background) run(ctx context.Context) {
 	sweep := time.NewTicker(time.Minute)
 	prune := time.NewTicker(time.Hour)
+	rotate := time.NewTicker(keyRotation)
 	defer sweep.Stop()
 	defer prune.Stop()
+	defer rotate.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-sweep.C:
 			b.replay.Sweep(now)
+		case <-rotate.C:
+			if err := b.sts.RotateKeys(ctx, b.db, b.master); err != nil {
+				b.log.Error("STS key rotation", "err", err)
+			} else {
+				b.log.Info("STS token key rotated")
+			}
 		case now := <-prune.C:
 			if n, err := b.db.Audit().Prune(ctx, now.Add(-b.retention)); err != nil {
 				b.log.Error("audit retention", "err", err)

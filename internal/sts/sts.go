@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/localyun/localyun/internal/apierr"
@@ -50,7 +51,7 @@ type Options struct {
 // Service is STS.
 type Service struct {
 	iam     *iam.Service
-	keys    *token.Keyring
+	keys    atomic.Pointer[token.Keyring]
 	now     func() time.Time
 	rand    io.Reader
 	randMu  sync.Mutex
@@ -60,7 +61,8 @@ type Service struct {
 
 // New builds the service.
 func New(o Options) *Service {
-	s := &Service{iam: o.IAM, keys: o.Keyring, now: o.Now, rand: o.Rand, minDur: o.MinDuration}
+	s := &Service{iam: o.IAM, now: o.Now, rand: o.Rand, minDur: o.MinDuration}
+	s.keys.Store(o.Keyring)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -197,13 +199,13 @@ func (s *Service) AssumeRole(ctx context.Context, caller *iam.Identity, in Assum
 		Expiration:     expires,
 		Caller:         tokenCaller(caller),
 	}
-	tok, err := s.keys.Mint(claims, now)
+	tok, err := s.keys.Load().Mint(claims, now)
 	if err != nil {
 		return Credentials{}, apierr.Internal(err)
 	}
 	return Credentials{
 		AccessKeyID:     akid,
-		AccessKeySecret: s.keys.SecretFor(akid),
+		AccessKeySecret: s.keys.Load().SecretFor(akid),
 		SecurityToken:   tok,
 		Expiration:      expires.UTC(),
 		AssumedRoleARN:  iam.RoleARN(roleAccount, role.Name) + "/" + in.RoleSessionName,
@@ -338,7 +340,7 @@ func (s *Service) Resolve(ctx context.Context, accessKeyID, securityToken string
 		return nil, "", apierr.New(400, "MissingSecurityToken", `The input parameter "SecurityToken" that is mandatory for processing this request is not supplied.`).
 			WithRecommend("an STS AccessKeyId (STS.*) must be sent with the SecurityToken AssumeRole returned with it")
 	}
-	claims, err := s.keys.Verify(securityToken, accessKeyID, s.now())
+	claims, err := s.keys.Load().Verify(securityToken, accessKeyID, s.now())
 	if err != nil {
 		var te *token.SecurityTokenError
 		if errors.As(err, &te) {
@@ -366,7 +368,7 @@ func (s *Service) Resolve(ctx context.Context, accessKeyID, securityToken string
 			return nil, "", apierr.Internal(err)
 		}
 	}
-	return id, s.keys.SecretFor(accessKeyID), nil
+	return id, s.keys.Load().SecretFor(accessKeyID), nil
 }
 
 // keysMeta is where the token key records live in the store.
@@ -397,9 +399,20 @@ func LoadKeyring(ctx context.Context, st store.Store, master []byte, now time.Ti
 	return token.NewKeyring(master, records, token.Options{})
 }
 
-// RotateKeyring retires the current token key, stores the new records and
-// returns the keyring built from them.
-func RotateKeyring(ctx context.Context, st store.Store, master []byte, kr *token.Keyring, now time.Time) (*token.Keyring, error) {
+// RotateKeys retires the current token key and starts signing with a new
+// one; tokens of the retired key keep verifying for the keyring's grace
+// (12 hours, the longest session). The new key list is stored first, so a
+// restart keeps it.
+func (s *Service) RotateKeys(ctx context.Context, st store.Store, master []byte) error {
+	kr, err := rotateKeyring(ctx, st, master, s.keys.Load(), s.now())
+	if err != nil {
+		return err
+	}
+	s.keys.Store(kr)
+	return nil
+}
+
+func rotateKeyring(ctx context.Context, st store.Store, master []byte, kr *token.Keyring, now time.Time) (*token.Keyring, error) {
 	records, err := kr.Rotate(now)
 	if err != nil {
 		return nil, err
