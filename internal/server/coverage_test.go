@@ -1,0 +1,56 @@
+package server
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/localyun/localyun/internal/gateway"
+	"github.com/localyun/localyun/internal/ram"
+	"github.com/localyun/localyun/internal/stsapi"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/api-coverage.md from the action registry")
+
+// TestCoverageTable keeps docs/api-coverage.md equal to what the registry
+// declares. Run `go test ./internal/server -run Coverage -update` after
+// adding an action.
+func TestCoverageTable(t *testing.T) {
+	reg := gateway.NewRegistry(ram.Actions(nil), stsapi.Actions(nil))
+	var b strings.Builder
+	b.WriteString("# API coverage\n\n")
+	b.WriteString("Generated from the gateway's action registry by `go test ./internal/server -run Coverage -update`; a test fails when\n")
+	b.WriteString("this file and the registry disagree. Every action listed is served with V1 and V3 signatures, JSON and XML,\n")
+	b.WriteString("and authorized with the policy engine: RAM action `<product>:<Action>` on the ARN of the role, policy or user acted on\n(`acs:ram::<uid>:role/<name>`, `...:policy/<name>`, `...:user/<name>`; list actions on `...:role/*` and the like).\n")
+	product := ""
+	for _, a := range reg.Actions() {
+		if a.Product != product {
+			product = a.Product
+			fmt.Fprintf(&b, "\n## %s %s\n\n| Action | Supported | Permission checked | Notes |\n|---|---|---|---|\n", a.Product, a.Version)
+		}
+		perm := "none (decided by the action)"
+		if a.Permission != nil {
+			perm = "`" + strings.ToLower(a.Product) + ":" + a.Name + "`"
+		}
+		if a.Name == "GetCallerIdentity" {
+			perm = "none (needs no permission)"
+		}
+		fmt.Fprintf(&b, "| %s | yes | %s | %s |\n", a.Name, perm, a.Doc)
+	}
+	got := b.String()
+	const path = "../../docs/api-coverage.md"
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Fatalf("docs/api-coverage.md is out of date: run go test ./internal/server -run Coverage -update")
+	}
+}
