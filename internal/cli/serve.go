@@ -74,6 +74,7 @@ the data directory (` + "`localyun cert`" + ` prints its path).`,
 	fl.DurationVar(&cfg.STSMinDuration, "sts-min-duration", 900*time.Second, "shortest STS DurationSeconds accepted (lower it only in test suites)")
 	fl.IntVar(&cfg.NonceCap, "nonce-cap", 0, "signature nonces one AccessKey may hold within the 15-minute window (default 200000)")
 	fl.DurationVar(&cfg.AuditRetention, "audit-retention", 30*24*time.Hour, "how long audit records are kept")
+	fl.DurationVar(&cfg.ClockOffset, "clock-offset", 0, "shift the server's clock, e.g. -13m (test suites only: STS credentials then look near expiry to their clients)")
 	fl.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd

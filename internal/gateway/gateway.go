@@ -125,9 +125,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.ErrorCode = e.Code
 		writeBody(w, e.Status, xmlFormat, "Error", newErrorBody(requestID, r.Host, e))
 	}
-	if rec.Action != "" || rec.AccessKeyID != "" {
-		g.audit.Append(rec)
-	}
+	// Every request is an API call for the audit trail, including those
+	// refused before the caller is known (malformed, oversized).
+	g.audit.Append(rec)
 	g.log.Debug("rpc", "request_id", requestID, "action", rec.Action, "caller", rec.Caller,
 		"code", rec.ErrorCode, "duration", g.now().Sub(start))
 }
@@ -162,16 +162,21 @@ func (g *Gateway) serve(r *http.Request, requestID string, rec *store.AuditRecor
 	}
 	sreq := &signature.Request{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
 		Header: r.Header, Body: body, Host: r.Host}
+	// signature.Authenticate's steps, written out so that a request refused
+	// for its timestamp is audited with the AccessKeyId and Action it
+	// claims, like one refused for its signature.
 	var caller *iam.Identity
-	signed, err := signature.Authenticate(sreq, g.now(), func(s *signature.Signed) (string, error) {
-		rec.AccessKeyID = s.AccessKeyID
-		id, secret, err := g.resolve.Resolve(r.Context(), s.AccessKeyID, s.SecurityToken)
-		if err != nil {
-			return "", err
+	signed, err := signature.Parse(sreq)
+	if err == nil {
+		rec.AccessKeyID, rec.Action = signed.AccessKeyID, signed.Action
+		err = signed.CheckTime(g.now(), signature.DefaultWindow)
+	}
+	if err == nil {
+		var secret string
+		if caller, secret, err = g.resolve.Resolve(r.Context(), signed.AccessKeyID, signed.SecurityToken); err == nil {
+			err = signed.Verify(secret)
 		}
-		caller = id
-		return secret, nil
-	})
+	}
 	if err != nil {
 		var se *signature.Error
 		if errors.As(err, &se) {

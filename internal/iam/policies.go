@@ -436,19 +436,48 @@ func (s *Service) ListAttached(ctx context.Context, account string, kind store.P
 	return out, err
 }
 
+// PolicyEntity is a user or role a policy is attached to, with what
+// ListEntitiesForPolicy shows of it.
+type PolicyEntity struct {
+	store.Attachment
+	ID          string // the RoleId or UserId
+	Description string // a role's
+	DisplayName string // a user's
+}
+
 // ListEntitiesForPolicy lists the users and roles a policy is attached to.
-func (s *Service) ListEntitiesForPolicy(ctx context.Context, account string, typ store.PolicyType, name string) ([]store.Attachment, error) {
+func (s *Service) ListEntitiesForPolicy(ctx context.Context, account string, typ store.PolicyType, name string) ([]PolicyEntity, error) {
 	if err := policyNameRule.check(name); err != nil {
 		return nil, err
 	}
-	var out []store.Attachment
+	var out []PolicyEntity
 	err := s.view(ctx, func(r store.Reader) error {
 		p, err := r.GetPolicy(account, typ, name)
 		if err != nil {
 			return errPolicyNotFound(typ, name)
 		}
-		out, err = r.ListPolicyAttachments(account, typ, p.Name)
-		return err
+		atts, err := r.ListPolicyAttachments(account, typ, p.Name)
+		if err != nil {
+			return err
+		}
+		for _, a := range atts {
+			e := PolicyEntity{Attachment: a}
+			if a.Kind == store.UserPrincipal {
+				u, err := r.GetUser(a.Account, a.Principal)
+				if err != nil {
+					return err
+				}
+				e.ID, e.DisplayName = u.ID, u.DisplayName
+			} else {
+				ro, err := r.GetRole(a.Account, a.Principal)
+				if err != nil {
+					return err
+				}
+				e.ID, e.Description = ro.ID, ro.Description
+			}
+			out = append(out, e)
+		}
+		return nil
 	})
 	return out, err
 }

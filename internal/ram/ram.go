@@ -533,29 +533,43 @@ func (a *api) listEntities(ctx context.Context, c *gateway.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	type entity struct {
-		Name       string `json:"RoleName,omitempty"`
-		UserName   string `json:"UserName,omitempty"`
-		Arn        string `json:"Arn,omitempty"`
+	// The members of the real response's Role, User and Group items.
+	type roleEntity struct {
+		RoleID      string `json:"RoleId"`
+		RoleName    string `json:"RoleName"`
+		Arn         string `json:"Arn"`
+		Description string `json:"Description"`
+		AttachDate  string `json:"AttachDate"`
+	}
+	type userEntity struct {
+		UserID      string `json:"UserId"`
+		UserName    string `json:"UserName"`
+		DisplayName string `json:"DisplayName"`
+		AttachDate  string `json:"AttachDate"`
+	}
+	type groupEntity struct {
+		GroupName  string `json:"GroupName"`
+		Comments   string `json:"Comments"`
 		AttachDate string `json:"AttachDate"`
 	}
 	var out struct {
 		Roles struct {
-			Role []entity `json:"Role"`
+			Role []roleEntity `json:"Role"`
 		} `json:"Roles"`
 		Users struct {
-			User []entity `json:"User"`
+			User []userEntity `json:"User"`
 		} `json:"Users"`
 		Groups struct {
-			Group []entity `json:"Group"`
+			Group []groupEntity `json:"Group"`
 		} `json:"Groups"`
 	}
-	out.Roles.Role, out.Users.User, out.Groups.Group = []entity{}, []entity{}, []entity{}
+	out.Roles.Role, out.Users.User, out.Groups.Group = []roleEntity{}, []userEntity{}, []groupEntity{}
 	for _, at := range atts {
 		if at.Kind == store.RolePrincipal {
-			out.Roles.Role = append(out.Roles.Role, entity{Name: at.Principal, Arn: iam.RoleARN(at.Account, at.Principal), AttachDate: date(at.AttachedAt)})
+			out.Roles.Role = append(out.Roles.Role, roleEntity{RoleID: at.ID, RoleName: at.Principal, Arn: iam.RoleARN(at.Account, at.Principal),
+				Description: at.Description, AttachDate: date(at.AttachedAt)})
 		} else {
-			out.Users.User = append(out.Users.User, entity{UserName: at.Principal, AttachDate: date(at.AttachedAt)})
+			out.Users.User = append(out.Users.User, userEntity{UserID: at.ID, UserName: at.Principal, DisplayName: at.DisplayName, AttachDate: date(at.AttachedAt)})
 		}
 	}
 	return out, nil

@@ -60,7 +60,11 @@ type Config struct {
 	NonceCap int
 	// AuditRetention is how long audit records are kept (default 30 days).
 	AuditRetention time.Duration
-	Logger         *slog.Logger
+	// ClockOffset shifts the server's clock (test suites only): with the
+	// clock a few minutes behind its clients, STS credentials reach the
+	// credential providers' refresh margin within seconds.
+	ClockOffset time.Duration
+	Logger      *slog.Logger
 	// Ready is called once the control plane answers; tests and the demo
 	// use it.
 	Ready func(datadir.Addresses)
@@ -113,7 +117,10 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	}()
 
 	now := time.Now
-	ident, err := iam.New(ctx, iam.Options{Store: db, MasterKey: master, Logger: log, Regions: Regions})
+	if offset := cfg.ClockOffset; offset != 0 {
+		now = func() time.Time { return time.Now().Add(offset) }
+	}
+	ident, err := iam.New(ctx, iam.Options{Store: db, MasterKey: master, Logger: log, Regions: Regions, Now: now})
 	if err != nil {
 		return err
 	}
@@ -121,7 +128,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if err != nil {
 		return err
 	}
-	stsSvc := sts.New(sts.Options{IAM: ident, Keyring: keys, MinDuration: cfg.STSMinDuration})
+	stsSvc := sts.New(sts.Options{IAM: ident, Keyring: keys, MinDuration: cfg.STSMinDuration, Now: now})
 	nonceCap := cfg.NonceCap
 	if nonceCap <= 0 {
 		nonceCap = gateway.DefaultNonceCap
@@ -139,6 +146,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		Logger:   log,
 		Replay:   replay,
 		MaxBody:  maxBodyBytes,
+		Now:      now,
 	})
 
 	var ready atomic.Bool
@@ -228,7 +236,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		cfg.Ready(addrs)
 	}
 
-	jobs := &background{log: log, db: db, master: master, sts: stsSvc, replay: replay, retention: cfg.AuditRetention}
+	jobs := &background{log: log, db: db, master: master, sts: stsSvc, replay: replay, retention: cfg.AuditRetention, now: now}
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	wg.Add(1)
 	go func() { defer wg.Done(); jobs.run(jobCtx) }()
@@ -330,6 +338,7 @@ type background struct {
 	sts       *sts.Service
 	replay    *gateway.ReplayGuard
 	retention time.Duration
+	now       func() time.Time
 }
 
 func (b *background) run(ctx context.Context) {
@@ -343,16 +352,16 @@ func (b *background) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-sweep.C:
-			b.replay.Sweep(now)
+		case <-sweep.C:
+			b.replay.Sweep(b.now())
 		case <-rotate.C:
 			if err := b.sts.RotateKeys(ctx, b.db, b.master); err != nil {
 				b.log.Error("STS key rotation", "err", err)
 			} else {
 				b.log.Info("STS token key rotated")
 			}
-		case now := <-prune.C:
-			if n, err := b.db.Audit().Prune(ctx, now.Add(-b.retention)); err != nil {
+		case <-prune.C:
+			if n, err := b.db.Audit().Prune(ctx, b.now().Add(-b.retention)); err != nil {
 				b.log.Error("audit retention", "err", err)
 			} else if n > 0 {
 				b.log.Info("audit retention", "deleted", n)

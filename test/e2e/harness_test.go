@@ -24,6 +24,9 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(runProviderHelper())
+	}
 	dir, err := os.MkdirTemp("", "localyun-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -37,6 +40,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if code == 0 {
+		code = checkCoverage()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -47,8 +53,12 @@ type Server struct {
 	t       testing.TB
 	DataDir string
 	Addrs   datadir.Addresses
+	// Started is when the process was started.
+	Started time.Time
 	cmd     *exec.Cmd
 	logs    *syncBuffer
+	// secrets are those issued or sent through this server's clients.
+	secrets *secretSet
 	done    chan error
 }
 
@@ -74,10 +84,17 @@ func (s *syncBuffer) String() string {
 // answers.
 func StartServer(t testing.TB, flags ...string) *Server {
 	t.Helper()
-	s := &Server{t: t, DataDir: filepath.Join(t.TempDir(), "data"), logs: &syncBuffer{}, done: make(chan error, 1)}
+	return StartServerIn(t, filepath.Join(t.TempDir(), "data"), flags...)
+}
+
+// StartServerIn starts a server on an existing (or new) data directory.
+func StartServerIn(t testing.TB, dataDir string, flags ...string) *Server {
+	t.Helper()
+	s := &Server{t: t, DataDir: dataDir, logs: &syncBuffer{}, done: make(chan error, 1), secrets: newSecretSet()}
 	args := append([]string{"serve", "--data-dir", s.DataDir, "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--log-level", "debug"}, flags...)
 	s.cmd = exec.Command(binary, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
+	s.Started = time.Now()
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +115,7 @@ func StartServer(t testing.TB, flags ...string) *Server {
 		if time.Now().After(deadline) {
 			t.Fatalf("localyun serve did not start:\n%s", s.logs.String())
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	return s
 }
@@ -167,6 +184,7 @@ func (s *Server) CreateAccount(name string) Account {
 	if err := json.Unmarshal([]byte(s.Run("account", "create", "--name", name, "--json")), &a); err != nil {
 		s.t.Fatal(err)
 	}
+	s.secrets.add("root AccessKeySecret", a.AccessKeySecret)
 	return a
 }
 
