@@ -103,6 +103,12 @@ type Reader interface {
 
 	// GetMeta reads a server setting; a *NotFoundError when unset.
 	GetMeta(key string) ([]byte, error)
+
+	// GetProject finds a MaxCompute project by name (case-insensitive:
+	// project names are unique across accounts).
+	GetProject(name string) (Project, error)
+	// ListProjects lists the projects of an account ("" for all), by name.
+	ListProjects(owner string) ([]Project, error)
 }
 
 // Tx reads and writes within one transaction. Create methods return an
@@ -135,6 +141,11 @@ type Tx interface {
 	Detach(account string, kind PrincipalKind, principal string, typ PolicyType, policy string) error
 
 	SetMeta(key string, value []byte) error
+
+	CreateProject(Project) error
+	// UpdateProject replaces a project's State and UpdatedAt.
+	UpdateProject(Project) error
+	DeleteProject(name string) error
 }
 
 // Account is an Alibaba Cloud account.
@@ -238,6 +249,20 @@ type Attachment struct {
 	PolicyType PolicyType
 	Policy     string
 	AttachedAt time.Time
+}
+
+// Project is a MaxCompute project. Its security model (members, roles,
+// grants, policies, configuration) is one document, State, owned by package
+// maxcompute/security: every security statement reads and rewrites it in
+// one transaction.
+type Project struct {
+	Name      string
+	Owner     string // account UID
+	Region    string
+	Comment   string
+	State     []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // AuditLog is the trail of API calls and permission decisions. Append

@@ -365,3 +365,47 @@ func (t *txn) SetMeta(key string, value []byte) error {
 	_, err := t.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
 }
+
+// --- MaxCompute projects ---
+
+const projectColumns = `name, owner, region, comment, state, created, updated`
+
+func scanProject(s scanner) (store.Project, error) {
+	var p store.Project
+	var created, updated int64
+	err := s.Scan(&p.Name, &p.Owner, &p.Region, &p.Comment, &p.State, &created, &updated)
+	p.CreatedAt, p.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return p, err
+}
+
+func (t *txn) GetProject(name string) (store.Project, error) {
+	p, err := scanProject(t.queryRow(`SELECT `+projectColumns+` FROM odps_projects WHERE name_key = ?`, nameKey(name)))
+	return p, notFound(err, "project", name)
+}
+
+func (t *txn) ListProjects(owner string) ([]store.Project, error) {
+	rows, err := t.query(`SELECT `+projectColumns+` FROM odps_projects WHERE ? = '' OR owner = ? ORDER BY name_key`, owner, owner)
+	return collect(rows, err, scanProject)
+}
+
+func (t *txn) CreateProject(p store.Project) error {
+	return t.insert("project", p.Name, `INSERT INTO odps_projects (name_key, `+projectColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		nameKey(p.Name), p.Name, p.Owner, p.Region, p.Comment, p.State, toNanos(p.CreatedAt), toNanos(p.UpdatedAt))
+}
+
+func (t *txn) UpdateProject(p store.Project) error {
+	res, err := t.exec(`UPDATE odps_projects SET state = ?, comment = ?, updated = ? WHERE name_key = ?`,
+		p.State, p.Comment, toNanos(p.UpdatedAt), nameKey(p.Name))
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "project", p.Name)
+}
+
+func (t *txn) DeleteProject(name string) error {
+	res, err := t.exec(`DELETE FROM odps_projects WHERE name_key = ?`, nameKey(name))
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "project", name)
+}

@@ -109,6 +109,17 @@ var migrations = []string{
 	CREATE INDEX audit_time ON audit (time);
 	CREATE INDEX audit_caller_account ON audit (caller_account, seq);
 	CREATE INDEX audit_resource_account ON audit (resource_account, seq);`,
+	`CREATE TABLE odps_projects (
+		name_key TEXT PRIMARY KEY,
+		name     TEXT NOT NULL,
+		owner    TEXT NOT NULL REFERENCES accounts(id),
+		region   TEXT NOT NULL,
+		comment  TEXT NOT NULL,
+		state    BLOB NOT NULL,
+		created  INTEGER NOT NULL,
+		updated  INTEGER NOT NULL
+	);
+	CREATE INDEX odps_projects_owner ON odps_projects (owner, name_key);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Rollback", testRollback},
 		{"Paging", testPaging},
 		{"Audit", testAudit},
+		{"Projects", testProjects},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -421,4 +422,33 @@ func testAudit(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	equal(t, n, int64(2), "pruned")
+}
+
+func testProjects(t *testing.T, s store.Store) {
+	withAccount(t, s, acct, "alpha")
+	withAccount(t, s, "2000000000000002", "beta")
+	p := store.Project{Name: "Sale_Project", Owner: acct, Region: "cn-hangzhou", State: []byte(`{"v":1}`), CreatedAt: t0, UpdatedAt: t0}
+	update(t, s, func(tx store.Tx) error { return tx.CreateProject(p) })
+	dup := p
+	dup.Name, dup.Owner = "sale_project", "2000000000000002"
+	wantErr(t, s.Update(ctx, func(tx store.Tx) error { return tx.CreateProject(dup) }), store.ErrExists, "project names are unique across accounts")
+	p.State, p.UpdatedAt = []byte(`{"v":2}`), t0.Add(time.Minute)
+	update(t, s, func(tx store.Tx) error { return tx.UpdateProject(p) })
+	view(t, s, func(r store.Reader) error {
+		got, err := r.GetProject("SALE_PROJECT")
+		if err != nil {
+			return err
+		}
+		equal(t, got.Name, "Sale_Project", "name keeps its case")
+		equal(t, string(got.State), `{"v":2}`, "state")
+		mine, err := r.ListProjects(acct)
+		equal(t, len(mine), 1, "projects of the owner")
+		others, _ := r.ListProjects("2000000000000002")
+		equal(t, len(others), 0, "projects of another account")
+		all, _ := r.ListProjects("")
+		equal(t, len(all), 1, "all projects")
+		return err
+	})
+	update(t, s, func(tx store.Tx) error { return tx.DeleteProject("sale_project") })
+	wantErr(t, s.Update(ctx, func(tx store.Tx) error { return tx.DeleteProject("sale_project") }), store.ErrNotFound, "delete twice")
 }
