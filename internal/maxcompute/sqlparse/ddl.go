@@ -209,7 +209,7 @@ func (p *parser) partitionValue() sqlast.Expr {
 	neg := p.isOp("-")
 	t := p.tok
 	if neg {
-		t = p.peek(1)
+		t = *p.peek(1)
 	}
 	switch {
 	case t.kind == tString && !neg:

@@ -39,9 +39,15 @@
 //     3.14F, 3.5BD; suffixes case-insensitive. Literal.Value holds the
 //     number as written without its suffix. Integer literals must fit the
 //     suffix's type, with one more allowed for negation (1Y ≤ 128, 1S ≤
-//     32768, 1/1L ≤ 9223372036854775808): the analyzer checks the sign.
+//     32768, 1 and 1L ≤ 9223372036854775808): the analyzer checks the
+//     sign. -1 is Unary{"-", 1}, except in a PARTITION spec, where it is
+//     the Literal "-1". NULL has Value "", TRUE and FALSE "true" and
+//     "false".
 //   - DATE 'yyyy-mm-dd', DATETIME 'yyyy-mm-dd hh:mi:ss' and TIMESTAMP
 //     'yyyy-mm-dd hh:mi:ss[.fffffffff]' are checked to be valid dates.
+//   - NOT LIKE and NOT RLIKE are Unary NOT of the LIKE; != is <>; a
+//     comma in FROM is a CROSS JOIN; DECIMAL(p) is DECIMAL(p,0); SHOW ACL
+//     without ON TYPE is on a table.
 //   - Comparisons do not chain (a = b = c is an error); ORDER BY and LIMIT
 //     are refused inside a UNION (wrap the union in a subquery), because
 //     whether they bind to the last block or to the union differs between
@@ -49,8 +55,13 @@
 //   - Principals (§1.1) are ALIYUN$... or RAM$... (provider
 //     case-insensitive), bare (letters, digits, $ : @ . _ -) or in
 //     backticks; a bare principal containing '/' is an error that says to
-//     use backticks. Object names in grants may hold '*' wildcards and up
-//     to three dot-separated parts.
+//     use backticks. Object types are project, table, function, resource
+//     and instance; object names may hold '*' wildcards and up to three
+//     dot-separated parts. privilegeproperties keys are checked (policy,
+//     allow, conditions, expires; type for CREATE ROLE), and a policy
+//     grant must go to a role. Action and role names are not checked here:
+//     the executor knows the catalogue (reference/maxcompute.md §3.4).
+//   - Comments, including /*+ hints */, are ignored.
 //
 // Limits (all a *ParseError when exceeded): a statement of at most
 // MaxStatementBytes bytes, MaxTokens tokens and MaxDepth levels of nesting

@@ -262,6 +262,7 @@ func TestExpressionErrors(t *testing.T) {
 		{"select 中文", "ODPS-0130161:[1,8] Parse exception - invalid character '中'"},
 		{"select a\x00", "ODPS-0130161:[1,9] Parse exception - invalid character U+0000"},
 		{"select '\xff'", "ODPS-0130161:[1,9] Parse exception - invalid UTF-8 byte 0xff"},
+		{"select '\uFFFD' \xff", "ODPS-0130161:[1,12] Parse exception - invalid UTF-8 byte 0xff"},
 		{"select\n'é\xc3'", "ODPS-0130161:[2,3] Parse exception - invalid UTF-8 byte 0xc3"},
 	})
 }

@@ -46,23 +46,21 @@ func Parse(stmt string) (st sqlast.Statement, err error) {
 
 // checkUTF8 returns an error at the first invalid UTF-8 byte.
 func checkUTF8(s string) *ParseError {
-	if utf8.ValidString(s) {
-		return nil
-	}
 	line, col := 1, 1
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			return &ParseError{Line: line, Col: col, Message: fmt.Sprintf("invalid UTF-8 byte 0x%02x", s[i])}
-		}
-		if r == '\n' {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				return &ParseError{Line: line, Col: col, Message: fmt.Sprintf("invalid UTF-8 byte 0x%02x", s[i])}
+			}
+			col++
+		case r == '\n':
 			line, col = line+1, 1
-		} else {
+		default:
 			col++
 		}
-		i += n
 	}
-	return nil // unreachable: the string is invalid
+	return nil
 }
 
 type parser struct {
@@ -135,11 +133,11 @@ func (p *parser) next() {
 }
 
 // peek returns the token k places after the current one.
-func (p *parser) peek(k int) token {
+func (p *parser) peek(k int) *token {
 	for len(p.ahead) < k {
 		p.ahead = append(p.ahead, p.lx.next())
 	}
-	return p.ahead[k-1]
+	return &p.ahead[k-1]
 }
 
 // resume restarts lexing at c, dropping any lookahead, and reads the next
@@ -161,11 +159,11 @@ func (p *parser) leave() { p.depth-- }
 
 func (p *parser) node() sqlast.Node { return sqlast.Node{P: p.tok.pos.pos()} }
 
-func isWordTok(t token, kw string) bool { return t.kind == tWord && strings.EqualFold(t.text, kw) }
-func isOpTok(t token, op string) bool   { return t.kind == tOp && t.val == op }
+func isWordTok(t *token, kw string) bool { return t.kind == tWord && strings.EqualFold(t.text, kw) }
+func isOpTok(t *token, op string) bool   { return t.kind == tOp && t.val == op }
 
-func (p *parser) isWord(kw string) bool { return isWordTok(p.tok, kw) }
-func (p *parser) isOp(op string) bool   { return isOpTok(p.tok, op) }
+func (p *parser) isWord(kw string) bool { return isWordTok(&p.tok, kw) }
+func (p *parser) isOp(op string) bool   { return isOpTok(&p.tok, op) }
 
 func (p *parser) acceptWord(kw string) bool {
 	if p.isWord(kw) {
@@ -197,16 +195,16 @@ func (p *parser) expectOp(op string) {
 
 // isName reports whether t can be a name: a bare word that is not
 // reserved, or a backquoted name.
-func isName(t token) bool {
+func isName(t *token) bool {
 	return t.kind == tQuoted || t.kind == tWord && !isReserved(t.text)
 }
 
 // isEnd reports whether t ends a statement.
-func isEnd(t token) bool { return t.kind == tEOF || isOpTok(t, ";") }
+func isEnd(t *token) bool { return t.kind == tEOF || isOpTok(t, ";") }
 
 // ident reads a name; what says which, for the error.
 func (p *parser) ident(what string) sqlast.Ident {
-	if !isName(p.tok) {
+	if !isName(&p.tok) {
 		panic(p.errExpect(what))
 	}
 	id := sqlast.Ident{Node: p.node(), Name: p.tok.val, Quoted: p.tok.kind == tQuoted}
@@ -315,4 +313,18 @@ func init() {
 	}
 }
 
-func isReserved(word string) bool { return reserved[strings.ToUpper(word)] }
+// isReserved reports whether an ASCII word is reserved, without allocating.
+func isReserved(word string) bool {
+	var buf [len("TBLPROPERTIES")]byte // the longest reserved word
+	if len(word) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return reserved[string(buf[:len(word)])]
+}

@@ -43,7 +43,7 @@ func (p *parser) query() *sqlast.Select {
 
 // atQueryEnd reports whether the current token can follow a SELECT block.
 func (p *parser) atQueryEnd() bool {
-	return isEnd(p.tok) || p.isOp(")") || p.isWord("UNION")
+	return isEnd(&p.tok) || p.isOp(")") || p.isWord("UNION")
 }
 
 // selectBlock is one SELECT ... [LIMIT n]; it returns where its ORDER BY
@@ -135,7 +135,7 @@ func (p *parser) selectItem() sqlast.SelectItem {
 	if p.acceptOp("*") {
 		return sqlast.SelectItem{Star: true}
 	}
-	if isName(p.tok) && isOpTok(p.peek(1), ".") && isOpTok(p.peek(2), "*") {
+	if isName(&p.tok) && isOpTok(p.peek(1), ".") && isOpTok(p.peek(2), "*") {
 		q := p.tok.val
 		p.next()
 		p.next()
@@ -150,7 +150,7 @@ func (p *parser) alias() string {
 	if p.acceptWord("AS") {
 		return p.ident("an alias name").Name
 	}
-	if isName(p.tok) {
+	if isName(&p.tok) {
 		return p.ident("an alias name").Name
 	}
 	return ""

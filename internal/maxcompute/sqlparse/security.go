@@ -179,7 +179,7 @@ func (p *parser) grant() sqlast.Statement {
 	}
 	roles := make([]sqlast.Ident, len(names))
 	for i, t := range names {
-		if !isName(t) {
+		if !isName(&t) {
 			// "grant Select to ...": a privilege without its object.
 			panic(p.errExpect("'ON'"))
 		}

@@ -13,8 +13,9 @@ type Piece struct {
 	// Offset is the byte offset of Text in the script.
 	Offset int
 	// Line and Col (1-based, in characters) are where Text starts in the
-	// script; add them to a ParseError's position from Parse(Text) to
-	// place it in the script.
+	// script. Positions from Parse(Text) are relative to Text; add
+	// Line-1 to a line, and Col-1 to a column on Text's first line, to
+	// place them in the script.
 	Line, Col int
 }
 
