@@ -111,7 +111,10 @@ func (a *access) createTable(ctx context.Context, st *sqlast.CreateTable) (*Resu
 		}
 		seen[k] = true
 	}
-	unlock := a.s.engine.LockTable(a.project.Name, strings.ToLower(t.Name))
+	unlock, err := a.s.engine.LockTables(ctx, a.project.Name, strings.ToLower(t.Name))
+	if err != nil {
+		return nil, engineError(err)
+	}
 	defer unlock()
 	var exists bool
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {
@@ -164,7 +167,10 @@ func (a *access) dropTable(ctx context.Context, st *sqlast.DropTable) (*Result, 
 	if err := a.check("Drop", tableObject(t), t.Owner); err != nil {
 		return nil, err
 	}
-	unlock := a.s.engine.LockTable(a.project.Name, strings.ToLower(t.Name))
+	unlock, err := a.s.engine.LockTables(ctx, a.project.Name, strings.ToLower(t.Name))
+	if err != nil {
+		return nil, engineError(err)
+	}
 	defer unlock()
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM _localyun.partitions WHERE table_id = ?`, t.ID); err != nil {
@@ -261,7 +267,10 @@ func (a *access) alterPartitions(ctx context.Context, st *sqlast.AlterPartitions
 			return nil, err
 		}
 	}
-	unlock := a.s.engine.LockTable(a.project.Name, strings.ToLower(t.Name))
+	unlock, err := a.s.engine.LockTables(ctx, a.project.Name, strings.ToLower(t.Name))
+	if err != nil {
+		return nil, engineError(err)
+	}
 	defer unlock()
 	now := a.s.now().UTC()
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {

@@ -114,7 +114,10 @@ func (a *access) insert(ctx context.Context, st *sqlast.Insert) (*Result, error)
 	data := catalog.Quote(catalog.DataTable(t.ID))
 	insertSQL := "INSERT INTO " + data + " (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(vals, ", ") + " FROM " + source
 
-	unlock := a.s.engine.LockTable(name, strings.ToLower(t.Name))
+	unlock, err := a.s.engine.LockTables(ctx, name, strings.ToLower(t.Name))
+	if err != nil {
+		return nil, engineError(err)
+	}
 	defer unlock()
 	now := a.s.now().UTC()
 	var rows int64

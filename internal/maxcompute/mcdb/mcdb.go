@@ -40,7 +40,8 @@ type Engine interface {
 	Query(ctx context.Context, project, query string, maxRows int, args ...any) (*Result, error)
 	// Tx runs fn in one transaction: it commits when fn returns nil.
 	Tx(ctx context.Context, project string, fn func(Tx) error) error
-	// LockTable serializes writes to one table; call the returned function
-	// to release it.
-	LockTable(project, table string) (unlock func())
+	// LockTables serializes writes to tables (lower-cased names); call the
+	// returned function to release them. Several tables are taken in one
+	// call so that no two writers can deadlock.
+	LockTables(ctx context.Context, project string, tables ...string) (unlock func(), err error)
 }
