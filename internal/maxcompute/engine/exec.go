@@ -498,6 +498,12 @@ func (tx *Tx) control(stmt string) error {
 	}
 	ctx, cancel := context.WithTimeoutCause(parent, tx.e.opts.StatementTimeout, errStatementDeadline)
 	defer cancel()
+	if err := ctx.Err(); err != nil {
+		// The driver does not look at a context that ended before the
+		// statement starts: a COMMIT after the transaction's deadline must
+		// fail here.
+		return tx.e.classify(ctx, tx.project, "tx", err)
+	}
 	_, err := tx.conn.ExecContext(ctx, stmt, nil)
 	return tx.e.classify(ctx, tx.project, "tx", err)
 }
@@ -514,7 +520,11 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error
 	}
 	sctx, cancel := tx.statementContext(ctx)
 	defer cancel()
-	n, err := tx.e.execOn(sctx, tx.project, tx.conn, query, args)
+	var n int64
+	err := sctx.Err()
+	if err == nil {
+		n, err = tx.e.execOn(sctx, tx.project, tx.conn, query, args)
+	}
 	err = tx.e.classify(sctx, tx.project, "tx", err)
 	if err != nil {
 		tx.failed = err
@@ -534,7 +544,11 @@ func (tx *Tx) Query(ctx context.Context, query string, maxRows int, args ...any)
 	}
 	sctx, cancel := tx.statementContext(ctx)
 	defer cancel()
-	r, err := tx.e.queryOn(sctx, tx.project, tx.conn, query, maxRows, args)
+	var r *Result
+	err := sctx.Err()
+	if err == nil {
+		r, err = tx.e.queryOn(sctx, tx.project, tx.conn, query, maxRows, args)
+	}
 	err = tx.e.classify(sctx, tx.project, "tx", err)
 	if err != nil {
 		tx.failed = err
@@ -553,6 +567,11 @@ func (tx *Tx) aborted() error {
 func (tx *Tx) statementContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	sctx, cancelTimeout := context.WithTimeoutCause(ctx, tx.e.opts.StatementTimeout, errStatementDeadline)
 	sctx, cancelCause := context.WithCancelCause(sctx)
+	if tx.ctx.Err() != nil {
+		// Already over: cancel now, not from AfterFunc's goroutine, which
+		// could lose the race with the statement about to start.
+		cancelCause(context.Cause(tx.ctx))
+	}
 	stop := context.AfterFunc(tx.ctx, func() { cancelCause(context.Cause(tx.ctx)) })
 	return sctx, func() {
 		stop()
