@@ -62,7 +62,13 @@ func writeBody(w http.ResponseWriter, status int, xmlFormat bool, root string, v
 		body, err = toXML(root, v)
 		w.Header().Set("Content-Type", contentXML)
 	} else {
-		body, err = json.Marshal(v)
+		if m, ok := v.(requestIDFirst); ok {
+			// Byte for byte what json.Marshal(v) gives, without its second
+			// pass that re-validates and compacts MarshalJSON's output.
+			body, err = m.MarshalJSON()
+		} else {
+			body, err = json.Marshal(v)
+		}
 		w.Header().Set("Content-Type", contentJSON)
 	}
 	if err != nil {

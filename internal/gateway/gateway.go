@@ -99,14 +99,16 @@ func IsRPC(r *http.Request) bool {
 	if strings.HasPrefix(r.Header.Get("Authorization"), "ACS3-") {
 		return true
 	}
-	return r.URL.Query().Has("Signature") || r.Header.Get("Content-Type") != "" && r.Method != http.MethodGet && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+	_, signed := queryGet(r.URL.RawQuery, "Signature")
+	return signed || r.Header.Get("Content-Type") != "" && r.Method != http.MethodGet && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
 }
 
 // ServeHTTP runs the pipeline.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := g.now()
 	requestID := g.ids.next()
-	xmlFormat := wantsXML(r.URL.Query().Get("Format"))
+	format, _ := queryGet(r.URL.RawQuery, "Format")
+	xmlFormat := wantsXML(format)
 	rec := store.AuditRecord{Time: start, RequestID: requestID, Event: "api", SourceIP: sourceIP(r)}
 	var call *Call
 	result, err := g.serveSafely(r, requestID, &rec, &call)

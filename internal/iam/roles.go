@@ -81,16 +81,14 @@ func (s *Service) CreateRole(ctx context.Context, account string, in RoleInput) 
 	return r, err
 }
 
-// GetRole returns a role.
+// GetRole returns a role. It is served from the role cache that
+// RoleForSession keeps (invalidated by every write to the account), so a
+// read of an existing role costs no store transaction.
 func (s *Service) GetRole(ctx context.Context, account, name string) (store.Role, error) {
 	if err := roleNameRule.check(name); err != nil {
 		return store.Role{}, err
 	}
-	var r store.Role
-	err := s.view(ctx, func(rd store.Reader) (err error) {
-		r, err = rd.GetRole(account, name)
-		return err
-	})
+	r, _, err := s.RoleForSession(ctx, account, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return r, errRoleNotFound(name)
 	}

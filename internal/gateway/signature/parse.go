@@ -101,7 +101,7 @@ type Signed struct {
 // Every error is an *Error. Parse does not read the clock: call CheckTime.
 func Parse(r *Request) (*Signed, error) {
 	h := indexHeader(r.Header)
-	switch Detect(r) {
+	switch detect(r, h) {
 	case V1:
 		return parseV1(r, h)
 	case V3:

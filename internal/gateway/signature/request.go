@@ -71,7 +71,11 @@ const v3Prefix = "ACS3-"
 // never fails; Parse reports what is wrong. The gateway dispatches on it
 // before anything else.
 func Detect(r *Request) Scheme {
-	h := indexHeader(r.Header)
+	return detect(r, indexHeader(r.Header))
+}
+
+// detect is Detect on headers already indexed (Parse has them).
+func detect(r *Request, h header) Scheme {
 	for _, v := range h["authorization"] {
 		if strings.HasPrefix(strings.TrimSpace(v), v3Prefix) {
 			return V3
