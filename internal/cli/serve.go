@@ -39,14 +39,18 @@ func newServeCommand() *cobra.Command {
 	var logFormat, logLevel string
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the localyun server (RAM, STS and the API gateway)",
+		Short: "Run the localyun server (RAM, STS, MaxCompute and the API gateway)",
 		Long: `Run the localyun server in the foreground until SIGINT or SIGTERM.
 
 Listeners are on loopback by default. Use :0 (for example --http 127.0.0.1:0)
 to pick free ports; the bound addresses are written to addresses.json in the
 data directory. The data directory is created 0700 and locked: two servers
 cannot share it. The HTTPS listener uses a self-signed certificate kept in
-the data directory (` + "`localyun cert`" + ` prints its path).`,
+the data directory (` + "`localyun cert`" + ` prints its path).
+
+MaxCompute's ODPS API is served under /odps/api of both listeners: give
+clients the endpoint http://<http address>/odps/api. Project data lives in
+<data-dir>/maxcompute, one DuckDB database per project.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel)
@@ -75,6 +79,12 @@ the data directory (` + "`localyun cert`" + ` prints its path).`,
 	fl.IntVar(&cfg.NonceCap, "nonce-cap", 0, "signature nonces one AccessKey may hold within the 15-minute window (default 200000)")
 	fl.DurationVar(&cfg.AuditRetention, "audit-retention", 30*24*time.Hour, "how long audit records are kept")
 	fl.DurationVar(&cfg.ClockOffset, "clock-offset", 0, "shift the server's clock, e.g. -13m (test suites only: STS credentials then look near expiry to their clients)")
+	fl.StringVar(&cfg.MaxCompute.MemoryLimit, "maxcompute-memory-limit", "512MB", "memory limit of each MaxCompute project database (DuckDB size syntax)")
+	fl.IntVar(&cfg.MaxCompute.Threads, "maxcompute-threads", 2, "threads of each MaxCompute project database")
+	fl.DurationVar(&cfg.MaxCompute.StatementTimeout, "maxcompute-statement-timeout", 60*time.Second, "time limit of one MaxCompute SQL statement")
+	fl.IntVar(&cfg.MaxCompute.MaxOpen, "maxcompute-max-open", 32, "MaxCompute project databases open at once (idle ones are closed)")
+	fl.DurationVar(&cfg.MaxCompute.InstanceRetention, "maxcompute-instance-retention", 24*time.Hour, "how long finished MaxCompute instances and their results are kept (in memory)")
+	fl.IntVar(&cfg.MaxCompute.MaxInstances, "maxcompute-max-instances", 10000, "MaxCompute instances kept at most (the oldest finished are forgotten first)")
 	fl.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd

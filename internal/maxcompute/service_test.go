@@ -28,7 +28,7 @@ type fixture struct {
 	engineDone func()
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "db"), sqlite.Options{})
@@ -62,12 +62,12 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) run(t *testing.T, who *iam.Identity, sql string) (*maxcompute.Result, error) {
+func (f *fixture) run(t testing.TB, who *iam.Identity, sql string) (*maxcompute.Result, error) {
 	t.Helper()
 	return f.svc.Run(ctx, who, f.project, sql, f.meta)
 }
 
-func (f *fixture) must(t *testing.T, who *iam.Identity, sql string) *maxcompute.Result {
+func (f *fixture) must(t testing.TB, who *iam.Identity, sql string) *maxcompute.Result {
 	t.Helper()
 	res, err := f.run(t, who, sql)
 	if err != nil {

@@ -193,6 +193,35 @@ func (s *Service) RunStatement(ctx context.Context, caller *iam.Identity, projec
 	return nil, semanticError(stmt.Position(), "statement %T is not supported", stmt)
 }
 
+// Analyze parses a query, resolves and authorizes every object in it as
+// RunStatement would, and returns the SQL the engine would run, without
+// running it. Benchmarks and diagnostics use it.
+func (s *Service) Analyze(ctx context.Context, caller *iam.Identity, project, text string, meta Meta) (string, error) {
+	stmt, err := sqlparse.Parse(text)
+	if err != nil {
+		return "", &StatementError{Text: err.Error()}
+	}
+	sel, isSelect := stmt.(*sqlast.Select)
+	if !isSelect {
+		return "", semanticError(stmt.Position(), "only queries can be analyzed")
+	}
+	a, err := s.access(ctx, caller, project, meta)
+	if err != nil {
+		return "", err
+	}
+	if err := a.check("CreateInstance", a.projectObject(), ""); err != nil {
+		return "", err
+	}
+	tr := &translator{ctx: ctx, project: a.project.Name, q: s.on(a.project.Name)}
+	if err := tr.query(sel); err != nil {
+		return "", err
+	}
+	if err := a.authorizeUses(tr.uses); err != nil {
+		return "", err
+	}
+	return tr.b.String(), nil
+}
+
 // authorizeUses checks every table a translation touched.
 func (a *access) authorizeUses(uses []tableUse) error {
 	for _, u := range uses {

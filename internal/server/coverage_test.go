@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/localyun/localyun/internal/gateway"
+	"github.com/localyun/localyun/internal/maxcomputeapi"
 	"github.com/localyun/localyun/internal/ram"
 	"github.com/localyun/localyun/internal/stsapi"
 )
@@ -18,12 +19,13 @@ var update = flag.Bool("update", false, "rewrite docs/api-coverage.md from the a
 // declares. Run `go test ./internal/server -run Coverage -update` after
 // adding an action.
 func TestCoverageTable(t *testing.T) {
-	reg := gateway.NewRegistry(ram.Actions(nil), stsapi.Actions(nil))
+	reg := gateway.NewRegistry(ram.Actions(nil), stsapi.Actions(nil), maxcomputeapi.Actions(nil, ""))
 	var b strings.Builder
 	b.WriteString("# API coverage\n\n")
 	b.WriteString("Generated from the gateway's action registry by `go test ./internal/server -run Coverage -update`; a test fails when\n")
 	b.WriteString("this file and the registry disagree. Every action listed is served with V1 and V3 signatures, JSON and XML,\n")
-	b.WriteString("and authorized with the policy engine: RAM action `<product>:<Action>` on the ARN of the role, policy or user acted on\n(`acs:ram::<uid>:role/<name>`, `...:policy/<name>`, `...:user/<name>`; list actions on `...:role/*` and the like).\n")
+	b.WriteString("and authorized with the policy engine: RAM action `<product>:<Action>` on the ARN of the role, policy or user acted on\n(`acs:ram::<uid>:role/<name>`, `...:policy/<name>`, `...:user/<name>`; list actions on `...:role/*` and the like);\n")
+	b.WriteString("MaxCompute actions as `odps:<Action>` on `acs:odps:<region>:<owner uid>:project/<name>`. The MaxCompute ODPS REST API\n(statements, tables, instances) is a separate protocol: see [maxcompute.md](maxcompute.md).\n")
 	product := ""
 	for _, a := range reg.Actions() {
 		if a.Product != product {
@@ -32,7 +34,7 @@ func TestCoverageTable(t *testing.T) {
 		}
 		perm := "none (decided by the action)"
 		if a.Permission != nil {
-			perm = "`" + strings.ToLower(a.Product) + ":" + a.Name + "`"
+			perm = "`" + ramProduct(a.Product) + ":" + a.Name + "`"
 		}
 		if a.Name == "GetCallerIdentity" {
 			perm = "none (needs no permission)"
@@ -53,4 +55,12 @@ func TestCoverageTable(t *testing.T) {
 	if string(want) != got {
 		t.Fatalf("docs/api-coverage.md is out of date: run go test ./internal/server -run Coverage -update")
 	}
+}
+
+// ramProduct is the RAM service name of a product's actions.
+func ramProduct(product string) string {
+	if product == "MaxCompute" {
+		return "odps"
+	}
+	return strings.ToLower(product)
 }

@@ -26,6 +26,10 @@ import (
 	"github.com/localyun/localyun/internal/gateway"
 	"github.com/localyun/localyun/internal/gateway/signature"
 	"github.com/localyun/localyun/internal/iam"
+	"github.com/localyun/localyun/internal/maxcompute"
+	"github.com/localyun/localyun/internal/maxcompute/engine"
+	"github.com/localyun/localyun/internal/maxcomputeapi"
+	"github.com/localyun/localyun/internal/odpsrest"
 	"github.com/localyun/localyun/internal/ram"
 	"github.com/localyun/localyun/internal/store"
 	"github.com/localyun/localyun/internal/store/sqlite"
@@ -64,7 +68,9 @@ type Config struct {
 	// clock a few minutes behind its clients, STS credentials reach the
 	// credential providers' refresh margin within seconds.
 	ClockOffset time.Duration
-	Logger      *slog.Logger
+	// MaxCompute bounds the MaxCompute engine and the ODPS front end.
+	MaxCompute MaxComputeConfig
+	Logger     *slog.Logger
 	// Ready is called once the control plane answers; tests and the demo
 	// use it.
 	Ready func(datadir.Addresses)
@@ -137,9 +143,26 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if err := restoreNonces(ctx, db.Audit(), replay, now()); err != nil {
 		return fmt.Errorf("restore nonces: %w", err)
 	}
+	// MaxCompute: one DuckDB database per project in <data-dir>/maxcompute.
+	// Closed after the listeners and the ODPS front end have stopped
+	// (deferred calls run in reverse order).
+	eng, err := engine.Open(dir.Path("maxcompute"), cfg.MaxCompute.engineOptions(now))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := eng.Close(); cerr != nil {
+			log.Error("closing the MaxCompute engine", "err", cerr)
+		}
+	}()
+	mc := maxcompute.New(maxcompute.Options{Store: db, IAM: ident, Engine: eng.MCDB(), Now: now, Logger: log, ValidRegion: ValidRegion})
+	odps := odpsrest.New(odpsrest.Options{Service: mc, Resolver: resolver{iam: ident, sts: stsSvc}, Audit: db.Audit(), Logger: log, Now: now,
+		Retention: cfg.MaxCompute.InstanceRetention, MaxInstances: cfg.MaxCompute.MaxInstances})
+	defer odps.Close()
+
 	metrics := newMetrics()
 	gw := gateway.New(gateway.Options{
-		Registry: gateway.NewRegistry(ram.Actions(ident), stsapi.Actions(stsSvc)),
+		Registry: gateway.NewRegistry(ram.Actions(ident), stsapi.Actions(stsSvc), maxcomputeapi.Actions(mc, cfg.DefaultRegion)),
 		Resolver: resolver{iam: ident, sts: stsSvc},
 		IAM:      ident,
 		Audit:    db.Audit(),
@@ -159,7 +182,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", metrics.wrap(dispatch(gw)))
+	mux.Handle("/", metrics.wrap(dispatch(gw, odps)))
 
 	var addrs datadir.Addresses
 	var servers []*http.Server
@@ -262,11 +285,17 @@ func ValidRegion(r string) bool {
 }
 
 // dispatch routes on the signature scheme first, so that paths never
-// collide between protocols.
-func dispatch(gw *gateway.Gateway) http.Handler {
+// collide between protocols: RPC signatures go to the gateway, then ODPS
+// requests (under the ODPS prefix, or signed with the ODPS scheme) to the
+// ODPS front end.
+func dispatch(gw *gateway.Gateway, odps *odpsrest.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if gateway.IsRPC(r) {
 			gw.ServeHTTP(w, r)
+			return
+		}
+		if odps.Claims(r) {
+			odps.ServeHTTP(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")

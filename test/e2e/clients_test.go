@@ -27,6 +27,7 @@ import (
 
 	"github.com/localyun/localyun/internal/gateway"
 	"github.com/localyun/localyun/internal/gateway/signature"
+	"github.com/localyun/localyun/internal/maxcomputeapi"
 	localram "github.com/localyun/localyun/internal/ram"
 	"github.com/localyun/localyun/internal/stsapi"
 )
@@ -575,7 +576,7 @@ func checkCoverage() int {
 	var missing []string
 	exercised.Lock()
 	defer exercised.Unlock()
-	for _, list := range [][]gateway.Action{localram.Actions(nil), stsapi.Actions(nil)} {
+	for _, list := range [][]gateway.Action{localram.Actions(nil), stsapi.Actions(nil), maxcomputeapi.Actions(nil, "")} {
 		for _, a := range list {
 			if !exercised.ok[a.Version+" "+a.Name] {
 				missing = append(missing, a.Product+" "+a.Name)
