@@ -82,7 +82,7 @@ func (a *access) createTable(ctx context.Context, st *sqlast.CreateTable) (*Resu
 
 	switch {
 	case st.Like != nil:
-		src, err := (&translator{ctx: ctx, project: a.project.Name, q: q}).table(st.Like, "Describe")
+		src, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}).table(st.Like, "Describe")
 		if err != nil {
 			return nil, err
 		}
@@ -116,6 +116,8 @@ func (a *access) createTable(ctx context.Context, st *sqlast.CreateTable) (*Resu
 		return nil, engineError(err)
 	}
 	defer unlock()
+	// The catalog changes: forget what is cached of it.
+	defer a.s.cache.invalidate(a.project.Name)
 	var exists bool
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {
 		tq := txQuerier{tx}
@@ -156,7 +158,7 @@ func (a *access) createTable(ctx context.Context, st *sqlast.CreateTable) (*Resu
 
 func (a *access) dropTable(ctx context.Context, st *sqlast.DropTable) (*Result, error) {
 	q := a.s.on(a.project.Name)
-	tr := &translator{ctx: ctx, project: a.project.Name, q: q}
+	tr := &translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}
 	t, err := tr.table(&st.Name, "Drop")
 	if err != nil {
 		if st.IfExists && isTableNotFound(err) {
@@ -172,6 +174,8 @@ func (a *access) dropTable(ctx context.Context, st *sqlast.DropTable) (*Result, 
 		return nil, engineError(err)
 	}
 	defer unlock()
+	// The catalog changes: forget what is cached of it.
+	defer a.s.cache.invalidate(a.project.Name)
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM _localyun.partitions WHERE table_id = ?`, t.ID); err != nil {
 			return err
@@ -254,7 +258,7 @@ func partitionFilter(t *catalog.Table, values []string) (string, []any) {
 
 func (a *access) alterPartitions(ctx context.Context, st *sqlast.AlterPartitions) (*Result, error) {
 	q := a.s.on(a.project.Name)
-	t, err := (&translator{ctx: ctx, project: a.project.Name, q: q}).table(&st.Table, "Alter")
+	t, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}).table(&st.Table, "Alter")
 	if err != nil {
 		return nil, err
 	}
@@ -272,6 +276,8 @@ func (a *access) alterPartitions(ctx context.Context, st *sqlast.AlterPartitions
 		return nil, engineError(err)
 	}
 	defer unlock()
+	// The catalog changes: forget what is cached of it.
+	defer a.s.cache.invalidate(a.project.Name)
 	now := a.s.now().UTC()
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {
 		tq := txQuerier{tx}
@@ -358,7 +364,7 @@ func likeMatch(pattern, s string) bool {
 
 func (a *access) showPartitions(ctx context.Context, st *sqlast.ShowPartitions) (*Result, error) {
 	q := a.s.on(a.project.Name)
-	t, err := (&translator{ctx: ctx, project: a.project.Name, q: q}).table(&st.Table, "Describe")
+	t, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}).table(&st.Table, "Describe")
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +384,7 @@ func (a *access) showPartitions(ctx context.Context, st *sqlast.ShowPartitions) 
 
 func (a *access) describe(ctx context.Context, st *sqlast.Describe) (*Result, error) {
 	q := a.s.on(a.project.Name)
-	t, err := (&translator{ctx: ctx, project: a.project.Name, q: q}).table(&st.Table, "Describe")
+	t, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}).table(&st.Table, "Describe")
 	if err != nil {
 		return nil, err
 	}

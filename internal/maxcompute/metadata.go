@@ -392,6 +392,7 @@ func (s *Service) updateState(ctx context.Context, caller *iam.Identity, project
 		p.UpdatedAt = s.nextUpdate(p.UpdatedAt)
 		return tx.UpdateProject(p)
 	})
+	s.cache.invalidate(project)
 	s.auditStatement(caller, who, project, action, meta, err)
 	if err != nil && apierr.As(err) == nil {
 		var se *StatementError

@@ -82,6 +82,9 @@ func (s *Service) ApplySecurity(ctx context.Context, caller *iam.Identity, proje
 		p.UpdatedAt = s.nextUpdate(p.UpdatedAt)
 		return tx.UpdateProject(p)
 	})
+	if changed {
+		s.cache.invalidate(project)
+	}
 	s.auditStatement(caller, who, project, statementName(stmt), meta, err)
 	if err != nil {
 		if apierr.As(err) == nil {
@@ -123,7 +126,7 @@ func (s *Service) resolveObject(ctx context.Context, project, objType, name stri
 		}
 		return security.Object{Type: "project", Name: project}, "", nil
 	case "table":
-		t, err := lookupTable(ctx, s.on(project), name)
+		t, err := s.tableOf(ctx, project, name)
 		if err != nil {
 			return security.Object{}, "", err
 		}

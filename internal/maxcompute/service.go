@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/localyun/localyun/internal/apierr"
@@ -45,20 +43,13 @@ type Service struct {
 	log         *slog.Logger
 	validRegion func(string) bool
 
-	mu        sync.Mutex
-	snapshots map[string]*cachedSnapshot // lower-cased project name
-}
-
-type cachedSnapshot struct {
-	updated time.Time
-	snap    *security.Snapshot
-	project store.Project
+	cache *cache
 }
 
 // New builds the service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, iam: o.IAM, engine: o.Engine, now: o.Now, log: o.Logger, validRegion: o.ValidRegion,
-		snapshots: map[string]*cachedSnapshot{}}
+		cache: newCache()}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -153,6 +144,10 @@ func NoSuchProject(name string) *apierr.Error {
 // Project returns a project and its compiled security model, cached until
 // the project changes.
 func (s *Service) Project(ctx context.Context, name string) (store.Project, *security.Snapshot, error) {
+	if p, snap := s.cache.project(name); p != nil {
+		return *p, snap, nil
+	}
+	gen := s.cache.generation(name)
 	var p store.Project
 	err := s.store.View(ctx, func(r store.Reader) (err error) {
 		p, err = r.GetProject(name)
@@ -164,13 +159,6 @@ func (s *Service) Project(ctx context.Context, name string) (store.Project, *sec
 	if err != nil {
 		return store.Project{}, nil, apierr.Internal(err)
 	}
-	key := strings.ToLower(name)
-	s.mu.Lock()
-	c := s.snapshots[key]
-	s.mu.Unlock()
-	if c != nil && c.updated.Equal(p.UpdatedAt) {
-		return p, c.snap, nil
-	}
 	st, err := security.Decode(p.State)
 	if err != nil {
 		return store.Project{}, nil, apierr.Internal(err)
@@ -179,9 +167,7 @@ func (s *Service) Project(ctx context.Context, name string) (store.Project, *sec
 	if err != nil {
 		return store.Project{}, nil, apierr.Internal(err)
 	}
-	s.mu.Lock()
-	s.snapshots[key] = &cachedSnapshot{updated: p.UpdatedAt, snap: snap, project: p}
-	s.mu.Unlock()
+	s.cache.putProject(name, gen, p, snap)
 	return p, snap, nil
 }
 
@@ -218,15 +204,13 @@ func (s *Service) ListProjects(ctx context.Context, owner string) ([]ProjectInfo
 // DeleteProject deletes a project, its security model and its data.
 func (s *Service) DeleteProject(ctx context.Context, name string) error {
 	err := s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteProject(name) })
+	s.cache.invalidate(name)
 	if errors.Is(err, store.ErrNotFound) {
 		return NoSuchProject(name)
 	}
 	if err != nil {
 		return apierr.Internal(err)
 	}
-	s.mu.Lock()
-	delete(s.snapshots, strings.ToLower(name))
-	s.mu.Unlock()
 	if err := s.engine.Drop(ctx, name); err != nil {
 		s.log.Error("dropping a project's database", "project", name, "err", err)
 	}

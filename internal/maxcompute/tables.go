@@ -121,9 +121,24 @@ func lookupTable(ctx context.Context, q querier, name string) (*catalog.Table, e
 	return scanTable(res.Rows[0])
 }
 
+// tableOf is lookupTable through the cache: nil when there is no such
+// table.
+func (s *Service) tableOf(ctx context.Context, project, name string) (*catalog.Table, error) {
+	if t, ok := s.cache.table(project, name); ok {
+		return t, nil
+	}
+	gen := s.cache.generation(project)
+	t, err := lookupTable(ctx, s.on(project), name)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.putTable(project, gen, name, t)
+	return t, nil
+}
+
 // Table returns a table's metadata, or NoSuchTable.
 func (s *Service) Table(ctx context.Context, project, name string) (*catalog.Table, error) {
-	t, err := lookupTable(ctx, s.on(project), name)
+	t, err := s.tableOf(ctx, project, name)
 	if err != nil {
 		return nil, apierr.Internal(err)
 	}

@@ -31,6 +31,7 @@ type tableUse struct {
 // translator holds the state of one translation.
 type translator struct {
 	ctx     context.Context
+	s       *Service
 	project string
 	q       querier
 	uses    []tableUse
@@ -53,7 +54,7 @@ func (t *translator) table(n *sqlast.TableName, action string) (*catalog.Table, 
 	if n.Schema != "" && !strings.EqualFold(n.Schema, "default") {
 		return nil, semanticError(n.P, "schema %s does not exist: projects have only the default schema", n.Schema)
 	}
-	tb, err := lookupTable(t.ctx, t.q, n.Table)
+	tb, err := t.s.tableOf(t.ctx, t.project, n.Table)
 	if err != nil {
 		return nil, err
 	}
