@@ -71,7 +71,7 @@ func BenchmarkGroupBy10M(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer direct.Close()
-	if _, err := direct.Exec("CREATE TABLE big AS SELECT (i % 1000) AS k, (i % 7) * 1.5 AS v FROM range(10000000) t(i)"); err != nil {
+	if _, err := direct.Exec("CREATE TABLE big AS SELECT CAST(i % 1000 AS BIGINT) AS k, CAST((i % 10) * 1.5 + (i // 1000000) % 10 AS DOUBLE) AS v FROM range(10000000) t(i)"); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("localyun", func(b *testing.B) {
