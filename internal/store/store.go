@@ -109,6 +109,11 @@ type Reader interface {
 	GetProject(name string) (Project, error)
 	// ListProjects lists the projects of an account ("" for all), by name.
 	ListProjects(owner string) ([]Project, error)
+
+	// GetInstance finds a Hologres instance by id.
+	GetInstance(id string) (Instance, error)
+	// ListInstances lists the instances of an account ("" for all), by id.
+	ListInstances(owner string) ([]Instance, error)
 }
 
 // Tx reads and writes within one transaction. Create methods return an
@@ -146,6 +151,14 @@ type Tx interface {
 	// UpdateProject replaces a project's State and UpdatedAt.
 	UpdateProject(Project) error
 	DeleteProject(name string) error
+
+	// CreateInstance stores a new Hologres instance; an ExistsError when
+	// the id, or the name within the owner's account and region, is taken,
+	// or when another instance has the port.
+	CreateInstance(Instance) error
+	// UpdateInstance replaces an instance's Name, State and UpdatedAt.
+	UpdateInstance(Instance) error
+	DeleteInstance(id string) error
 }
 
 // Account is an Alibaba Cloud account.
@@ -260,6 +273,19 @@ type Project struct {
 	Owner     string // account UID
 	Region    string
 	Comment   string
+	State     []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Instance is a Hologres instance: a PostgreSQL cluster run by localyun
+// with its own front-end port. State is owned by package hologres.
+type Instance struct {
+	ID        string // hgpostcn-cn-<random>
+	Name      string
+	Owner     string // account UID
+	Region    string
+	Port      int // the front end's TCP port, kept across restarts
 	State     []byte
 	CreatedAt time.Time
 	UpdatedAt time.Time

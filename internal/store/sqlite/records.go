@@ -409,3 +409,47 @@ func (t *txn) DeleteProject(name string) error {
 	}
 	return mustAffect(res, "project", name)
 }
+
+// --- Hologres instances ---
+
+const instanceColumns = `id, name, owner, region, port, state, created, updated`
+
+func scanInstance(s scanner) (store.Instance, error) {
+	var in store.Instance
+	var created, updated int64
+	err := s.Scan(&in.ID, &in.Name, &in.Owner, &in.Region, &in.Port, &in.State, &created, &updated)
+	in.CreatedAt, in.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return in, err
+}
+
+func (t *txn) GetInstance(id string) (store.Instance, error) {
+	in, err := scanInstance(t.queryRow(`SELECT `+instanceColumns+` FROM holo_instances WHERE id = ?`, id))
+	return in, notFound(err, "instance", id)
+}
+
+func (t *txn) ListInstances(owner string) ([]store.Instance, error) {
+	rows, err := t.query(`SELECT `+instanceColumns+` FROM holo_instances WHERE ? = '' OR owner = ? ORDER BY id`, owner, owner)
+	return collect(rows, err, scanInstance)
+}
+
+func (t *txn) CreateInstance(in store.Instance) error {
+	return t.insert("instance", in.ID, `INSERT INTO holo_instances (`+instanceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		in.ID, in.Name, in.Owner, in.Region, in.Port, in.State, toNanos(in.CreatedAt), toNanos(in.UpdatedAt))
+}
+
+func (t *txn) UpdateInstance(in store.Instance) error {
+	res, err := t.exec(`UPDATE holo_instances SET name = ?, state = ?, updated = ? WHERE id = ?`,
+		in.Name, in.State, toNanos(in.UpdatedAt), in.ID)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "instance", in.ID)
+}
+
+func (t *txn) DeleteInstance(id string) error {
+	res, err := t.exec(`DELETE FROM holo_instances WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "instance", id)
+}

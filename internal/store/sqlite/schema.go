@@ -120,6 +120,17 @@ var migrations = []string{
 		updated  INTEGER NOT NULL
 	);
 	CREATE INDEX odps_projects_owner ON odps_projects (owner, name_key);`,
+	`CREATE TABLE holo_instances (
+		id       TEXT PRIMARY KEY,
+		name     TEXT NOT NULL,
+		owner    TEXT NOT NULL REFERENCES accounts(id),
+		region   TEXT NOT NULL,
+		port     INTEGER NOT NULL UNIQUE,
+		state    BLOB NOT NULL,
+		created  INTEGER NOT NULL,
+		updated  INTEGER NOT NULL,
+		UNIQUE (owner, region, name)
+	);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Paging", testPaging},
 		{"Audit", testAudit},
 		{"Projects", testProjects},
+		{"Instances", testInstances},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -451,4 +452,33 @@ func testProjects(t *testing.T, s store.Store) {
 	})
 	update(t, s, func(tx store.Tx) error { return tx.DeleteProject("sale_project") })
 	wantErr(t, s.Update(ctx, func(tx store.Tx) error { return tx.DeleteProject("sale_project") }), store.ErrNotFound, "delete twice")
+}
+
+func testInstances(t *testing.T, s store.Store) {
+	withAccount(t, s, acct, "alpha")
+	in := store.Instance{ID: "hgpostcn-cn-abc", Name: "holo1", Owner: acct, Region: "cn-hangzhou", Port: 18500, State: []byte(`{}`), CreatedAt: t0, UpdatedAt: t0}
+	update(t, s, func(tx store.Tx) error { return tx.CreateInstance(in) })
+	for _, dup := range []store.Instance{
+		{ID: "hgpostcn-cn-abc", Name: "x", Owner: acct, Region: "cn-hangzhou", Port: 18501, State: []byte(`{}`)},
+		{ID: "hgpostcn-cn-def", Name: "holo1", Owner: acct, Region: "cn-hangzhou", Port: 18502, State: []byte(`{}`)},
+		{ID: "hgpostcn-cn-ghi", Name: "y", Owner: acct, Region: "cn-hangzhou", Port: 18500, State: []byte(`{}`)},
+	} {
+		wantErr(t, s.Update(ctx, func(tx store.Tx) error { return tx.CreateInstance(dup) }), store.ErrExists, "duplicate id, name or port")
+	}
+	in.Name, in.State, in.UpdatedAt = "renamed", []byte(`{"s":1}`), t0.Add(time.Minute)
+	update(t, s, func(tx store.Tx) error { return tx.UpdateInstance(in) })
+	view(t, s, func(r store.Reader) error {
+		got, err := r.GetInstance("hgpostcn-cn-abc")
+		if err != nil {
+			return err
+		}
+		equal(t, got.Name, "renamed", "name")
+		equal(t, got.Port, 18500, "port")
+		equal(t, string(got.State), `{"s":1}`, "state")
+		list, err := r.ListInstances(acct)
+		equal(t, len(list), 1, "instances of the owner")
+		return err
+	})
+	update(t, s, func(tx store.Tx) error { return tx.DeleteInstance("hgpostcn-cn-abc") })
+	wantErr(t, s.Update(ctx, func(tx store.Tx) error { return tx.DeleteInstance("hgpostcn-cn-abc") }), store.ErrNotFound, "delete twice")
 }
