@@ -26,6 +26,20 @@ type errorBody struct {
 	Message            string              `json:"Message"`
 	Recommend          string              `json:"Recommend,omitempty"`
 	AccessDeniedDetail *accessDeniedDetail `json:"AccessDeniedDetail,omitempty"`
+	// ROA products (Hologres) also carry the error as ErrorCode and
+	// ErrorMessage, with HttpStatusCode and Success, which their clients
+	// read.
+	ErrorCode      string `json:"ErrorCode,omitempty"`
+	ErrorMessage   string `json:"ErrorMessage,omitempty"`
+	HTTPStatusCode string `json:"HttpStatusCode,omitempty"`
+	Success        *bool  `json:"Success,omitempty"`
+}
+
+// roa adds the ROA members of an error body.
+func (b errorBody) roa(status int) errorBody {
+	f := false
+	b.ErrorCode, b.ErrorMessage, b.HTTPStatusCode, b.Success = b.Code, b.Message, fmt.Sprint(status), &f
+	return b
 }
 
 type accessDeniedDetail struct {

@@ -7,6 +7,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -125,7 +126,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			g.log.Error("internal error", "request_id", requestID, "action", rec.Action, "code", e.Code, "err", err)
 		}
 		rec.ErrorCode = e.Code
-		writeBody(w, e.Status, xmlFormat, "Error", newErrorBody(requestID, r.Host, e))
+		body := newErrorBody(requestID, r.Host, e)
+		if r.URL.Path != "/" {
+			body = body.roa(e.Status)
+		}
+		writeBody(w, e.Status, xmlFormat, "Error", body)
 	}
 	// Every request is an API call for the audit trail, including those
 	// refused before the caller is known (malformed, oversized).
@@ -201,6 +206,13 @@ func (g *Gateway) serve(r *http.Request, requestID string, rec *store.AuditRecor
 	flat := make(map[string]string, len(signed.Params))
 	for k, v := range signed.Params {
 		flat[k] = v[0]
+	}
+	if action.IsROA() {
+		if err := roaParams(action, r, body, flat); err != nil {
+			return nil, err
+		}
+	} else if r.URL.Path != "/" {
+		return nil, errNoSuchAPI(r)
 	}
 	params, ignored, err := action.bind(flat)
 	if err != nil {
@@ -308,4 +320,50 @@ func RequestContext(c *Call) policy.Context {
 		{Key: policy.KeyMFAPresent, Values: []string{"false"}},
 		{Key: policy.KeyPrincipalARN, Values: []string{c.Caller.ARN()}},
 	}
+}
+
+func errNoSuchAPI(r *http.Request) *apierr.Error {
+	return apierr.New(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.").
+		WithRecommend("%s %s matches no action of this version", r.Method, r.URL.Path)
+}
+
+// roaParams adds an ROA request's path parameters and JSON body members to
+// its parameters. A name given twice is refused, as for RPC parameters.
+func roaParams(a *Action, r *http.Request, body []byte, params map[string]string) error {
+	pathParams, ok := a.matchPath(r.Method, r.URL.Path)
+	if !ok {
+		return errNoSuchAPI(r)
+	}
+	add := func(k, v string) error {
+		if _, dup := params[k]; dup {
+			return apierr.Newf(400, "InvalidParameter", "The parameter %q is given twice.", k).
+				WithRecommend("give each parameter once: in the path, the query or the body")
+		}
+		params[k] = v
+		return nil
+	}
+	for k, v := range pathParams {
+		if err := add(k, v); err != nil {
+			return err
+		}
+	}
+	if len(bytes.TrimSpace(body)) == 0 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		return nil
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		return apierr.New(400, "InvalidParameter", "The request body is not a JSON object.").
+			WithRecommend("send the parameters as a JSON object: %v", err)
+	}
+	for k, raw := range members {
+		v := string(raw)
+		var str string
+		if json.Unmarshal(raw, &str) == nil {
+			v = str
+		}
+		if err := add(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }

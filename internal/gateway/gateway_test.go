@@ -126,3 +126,24 @@ func TestRequestIDFirst(t *testing.T) {
 		t.Fatal("a non-object result must fail")
 	}
 }
+
+func TestROAPaths(t *testing.T) {
+	a := &Action{Method: "GET", Path: "/api/v1/instances/{instanceId}/listDatabases"}
+	params, ok := a.matchPath("GET", "/api/v1/instances/hgpostcn-cn-1/listDatabases")
+	if !ok || params["instanceId"] != "hgpostcn-cn-1" {
+		t.Fatalf("match: %v %v", params, ok)
+	}
+	for _, tc := range [][2]string{
+		{"POST", "/api/v1/instances/x/listDatabases"},
+		{"GET", "/api/v1/instances//listDatabases"},
+		{"GET", "/api/v1/instances/x/listWarehouses"},
+		{"GET", "/api/v1/instances/x/listDatabases/more"},
+	} {
+		if _, ok := a.matchPath(tc[0], tc[1]); ok {
+			t.Errorf("%s %s matched", tc[0], tc[1])
+		}
+	}
+	if !a.IsROA() || (&Action{}).IsROA() {
+		t.Fatal("IsROA")
+	}
+}

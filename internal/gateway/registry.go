@@ -30,6 +30,11 @@ type Action struct {
 	// or decides permissions itself (AssumeRole).
 	Permission func(c *Call) (action, resource string, ok bool)
 	Handler    func(ctx context.Context, c *Call) (any, error)
+	// Method and Path make an ROA action: the request must use that method
+	// on a path matching the pattern, whose {name} segments become
+	// parameters, as do the top-level members of a JSON body. RPC actions
+	// leave them empty.
+	Method, Path string
 }
 
 // ParamKind is a parameter's type.
@@ -66,6 +71,36 @@ type Call struct {
 	Time      time.Time
 	Action    *Action
 	params    map[string]string
+}
+
+// IsROA reports whether the action is ROA-style.
+func (a *Action) IsROA() bool { return a.Path != "" }
+
+// matchPath matches an ROA path against the action's pattern and returns
+// the path parameters.
+func (a *Action) matchPath(method, path string) (map[string]string, bool) {
+	if method != a.Method {
+		return nil, false
+	}
+	want := strings.Split(strings.Trim(a.Path, "/"), "/")
+	got := strings.Split(strings.Trim(path, "/"), "/")
+	if len(want) != len(got) {
+		return nil, false
+	}
+	params := map[string]string{}
+	for i, w := range want {
+		if strings.HasPrefix(w, "{") && strings.HasSuffix(w, "}") {
+			if got[i] == "" {
+				return nil, false
+			}
+			params[w[1:len(w)-1]] = got[i]
+			continue
+		}
+		if w != got[i] {
+			return nil, false
+		}
+	}
+	return params, true
 }
 
 // String returns a string parameter ("" when absent).
