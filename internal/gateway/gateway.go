@@ -227,9 +227,14 @@ func (g *Gateway) serve(r *http.Request, requestID string, rec *store.AuditRecor
 		if ramAction, resource, ok := action.Permission(call); ok {
 			rec.Resource = resource
 			if err := g.iam.Authorize(r.Context(), caller, iam.Check{
-				Action: ramAction, Resource: resource, Context: RequestContext(call),
-				RequestID: requestID, SourceIP: rec.SourceIP,
+				Action: ramAction, Resource: resource, ResourceAccount: arnAccount(resource),
+				Context: RequestContext(call), RequestID: requestID, SourceIP: rec.SourceIP,
 			}); err != nil {
+				if e := apierr.As(err); e != nil && e.Code == "NoPermission" && action.DeniedMessage != "" {
+					d := *e
+					d.Message = action.DeniedMessage
+					return nil, &d
+				}
 				return nil, err
 			}
 		}
@@ -366,4 +371,14 @@ func roaParams(a *Action, r *http.Request, body []byte, params map[string]string
 		}
 	}
 	return nil
+}
+
+// arnAccount is the account field of acs:<service>:<region>:<account>:...;
+// "" when the ARN has none (the caller's own account is meant).
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 5)
+	if len(parts) < 5 || parts[0] != "acs" || parts[3] == "*" {
+		return ""
+	}
+	return parts[3]
 }

@@ -35,6 +35,9 @@ type Action struct {
 	// parameters, as do the top-level members of a JSON body. RPC actions
 	// leave them empty.
 	Method, Path string
+	// DeniedMessage replaces RAM's message of a NoPermission denial, for
+	// products whose clients expect their own text.
+	DeniedMessage string
 }
 
 // ParamKind is a parameter's type.
