@@ -625,54 +625,15 @@ underscores, starting with a letter, unique across the server.`,
 // createProject calls CreateProject, parameters in the form body as the
 // SDK sends them, and returns Data.
 func createProject(ctx context.Context, root string, creds odpsauth.Credentials, name, region string) (string, error) {
-	q := url.Values{"Action": {"CreateProject"}, "Version": {"2019-06-12"}, "Format": {"JSON"}, "RegionId": {"cn-hangzhou"}}
+	c := &apiClient{root: root, http: &http.Client{Timeout: 60 * time.Second},
+		creds: signature.Credentials{AccessKeyID: creds.AccessKeyID, AccessKeySecret: creds.AccessKeySecret, SecurityToken: creds.SecurityToken}}
 	form := url.Values{"ProjectName": {name}}
 	if region != "" {
 		form.Set("OdpsRegionId", region)
-		q.Set("RegionId", region)
 	}
-	u, _ := url.Parse(root)
-	sr := &signature.Request{Method: "POST", Path: "/", RawQuery: q.Encode(), Body: []byte(form.Encode()), Host: u.Host,
-		Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}, "x-acs-action": {"CreateProject"}, "x-acs-version": {"2019-06-12"}}}
-	var nonce [16]byte
-	if _, err := rand.Read(nonce[:]); err != nil {
+	var out struct{ Data string }
+	if err := c.rpc(ctx, "2019-06-12", "CreateProject", form, &out); err != nil {
 		return "", err
-	}
-	err := signature.SignV1(sr, signature.Credentials{AccessKeyID: creds.AccessKeyID, AccessKeySecret: creds.AccessKeySecret, SecurityToken: creds.SecurityToken},
-		time.Now(), hex.EncodeToString(nonce[:]))
-	if err != nil {
-		return "", &exitError{code: ExitUsage, msg: err.Error()}
-	}
-	req, err := http.NewRequestWithContext(ctx, "POST", root+"/?"+sr.RawQuery, bytes.NewReader(sr.Body))
-	if err != nil {
-		return "", &exitError{code: ExitUsage, msg: err.Error()}
-	}
-	req.Header = http.Header(sr.Header)
-	res, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
-	if err != nil {
-		return "", &exitError{code: ExitFailed, msg: fmt.Sprintf("cannot reach %s: %v (is `localyun serve` running?)", root, err)}
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if err != nil {
-		return "", &exitError{code: ExitFailed, msg: err.Error()}
-	}
-	var out struct {
-		Code, Message, Recommend, Data string
-	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		return "", &exitError{code: ExitFailed, msg: fmt.Sprintf("%s: %s", res.Status, strings.TrimSpace(string(body)))}
-	}
-	if res.StatusCode != 200 {
-		msg := out.Code + ": " + out.Message
-		if out.Recommend != "" {
-			msg += "\n" + out.Recommend
-		}
-		code := ExitFailed
-		if res.StatusCode == 400 && strings.HasPrefix(out.Code, "InvalidParameter") {
-			code = ExitUsage
-		}
-		return "", &exitError{code: code, msg: msg}
 	}
 	return out.Data, nil
 }

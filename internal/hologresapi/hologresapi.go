@@ -54,6 +54,8 @@ func Actions(svc *hologres.Service, defaultRegion string) []gateway.Action {
 			[]gateway.Param{instanceID}, a.instance, a.delete),
 		act("ListWarehouses", "GET", "/api/v1/instances/{instanceId}/listWarehouses", "Lists an instance's warehouses (one, init_warehouse).",
 			[]gateway.Param{instanceID}, a.instance, a.warehouses),
+		act("CreateUser", "POST", "/api/v1/instances/{instanceId}/createUser", "Adds an identity as a database user: an account UID, p4_<UserId> or v4_<RoleId>.",
+			[]gateway.Param{instanceID, {Name: "userName", Required: true, MaxLen: 64}, {Name: "superUser", Kind: gateway.Bool}}, a.instance, a.createUser),
 		act("ListDatabases", "GET", "/api/v1/instances/{instanceId}/listDatabases", "Lists an instance's databases and their permission models.",
 			[]gateway.Param{instanceID, {Name: "external", Kind: gateway.Bool}}, a.instance, a.databases),
 	}
@@ -194,6 +196,17 @@ func (a *api) warehouses(ctx context.Context, c *gateway.Call) (any, error) {
 			"ClusterCount": 1, "DefaultCluster": true})
 	}
 	return envelope(map[string]any{"WarehouseList": list}), nil
+}
+
+func (a *api) createUser(ctx context.Context, c *gateway.Call) (any, error) {
+	in, err := a.owned(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.svc.AddUser(ctx, in.ID, c.String("userName"), c.Bool("superUser", false)); err != nil {
+		return nil, err
+	}
+	return envelope(map[string]any{"Data": true}), nil
 }
 
 func (a *api) databases(ctx context.Context, c *gateway.Call) (any, error) {
