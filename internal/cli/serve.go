@@ -36,7 +36,7 @@ func defaultDataDir() string {
 
 func newServeCommand() *cobra.Command {
 	var cfg server.Config
-	var logFormat, logLevel string
+	var logFormat, logLevel, holoPorts string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the localyun server (RAM, STS, MaxCompute and the API gateway)",
@@ -50,7 +50,14 @@ the data directory (` + "`localyun cert`" + ` prints its path).
 
 MaxCompute's ODPS API is served under /odps/api of both listeners: give
 clients the endpoint http://<http address>/odps/api. Project data lives in
-<data-dir>/maxcompute, one DuckDB database per project.`,
+<data-dir>/maxcompute, one DuckDB database per project.
+
+Each Hologres instance is a PostgreSQL cluster (reached only through a unix
+socket) behind a PostgreSQL-wire front end on 127.0.0.1, one port per
+instance from --holo-ports; psql and pgx log in with an AccessKey pair.
+The clusters need PostgreSQL server binaries (Debian: apt-get install
+postgresql); without them the server starts and the Hologres APIs say so.
+As root, the clusters run as --pg-user (default postgres).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel)
@@ -58,6 +65,9 @@ clients the endpoint http://<http address>/odps/api. Project data lives in
 				return err
 			}
 			cfg.Logger = log
+			if cfg.Holo.PortMin, cfg.Holo.PortMax, err = server.ParsePortRange(holoPorts); err != nil {
+				return usageErrorf("--holo-ports: %v", err)
+			}
 			if !server.ValidRegion(cfg.DefaultRegion) {
 				return usageErrorf("--region-default %q: use one of %s", cfg.DefaultRegion, strings.Join(server.Regions, ", "))
 			}
@@ -85,6 +95,12 @@ clients the endpoint http://<http address>/odps/api. Project data lives in
 	fl.IntVar(&cfg.MaxCompute.MaxOpen, "maxcompute-max-open", 32, "MaxCompute project databases open at once (idle ones are closed)")
 	fl.DurationVar(&cfg.MaxCompute.InstanceRetention, "maxcompute-instance-retention", 24*time.Hour, "how long finished MaxCompute instances and their results are kept (in memory)")
 	fl.IntVar(&cfg.MaxCompute.MaxInstances, "maxcompute-max-instances", 10000, "MaxCompute instances kept at most (the oldest finished are forgotten first)")
+	fl.StringVar(&holoPorts, "holo-ports", fmt.Sprintf("%d-%d", server.DefaultHoloPortMin, server.DefaultHoloPortMax), "port range of the Hologres instances' front ends")
+	fl.StringVar(&cfg.Holo.PGBin, "pg-bin", "", "directory of the PostgreSQL server programs (default: found via pg_config, PATH or /usr/lib/postgresql)")
+	fl.StringVar(&cfg.Holo.PGUser, "pg-user", "", "user the PostgreSQL clusters run as when localyun runs as root (default postgres)")
+	fl.StringVar(&cfg.Holo.PGDir, "pg-dir", "", "directory of the PostgreSQL clusters (default <data-dir>/pgcluster, or /var/lib/localyun-pgcluster/<hash> as root)")
+	fl.StringVar(&cfg.Holo.PGSocketDir, "pg-socket-dir", "", "short directory for the clusters' unix sockets (default /tmp/localyun-<hash>)")
+	fl.BoolVar(&cfg.Holo.Disabled, "no-hologres", false, "run without Hologres clusters")
 	fl.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd

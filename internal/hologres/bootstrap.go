@@ -95,6 +95,8 @@ var bootstrapDatabase = []string{
 			EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I, %I, %I, %I', db,
 				db || '_admin', db || '_developer', db || '_writer', db || '_viewer');
 			EXECUTE format('GRANT CREATE ON DATABASE %I TO %I', db, db || '_admin');
+			-- Hologres superusers keep every right in the database.
+			EXECUTE format('GRANT %I TO ` + SuperuserRole + `', db || '_admin');
 			FOR s IN SELECT nspname FROM pg_namespace
 				WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema' LOOP
 				EXECUTE format('REVOKE ALL ON SCHEMA %I FROM PUBLIC', s.nspname);
@@ -129,16 +131,16 @@ var bootstrapDatabase = []string{
 	// The event trigger adopts tables created in an SPM database.
 	`CREATE OR REPLACE FUNCTION public.localyun_spm_on_ddl() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
 		SET search_path = pg_catalog, pg_temp AS $$
-		DECLARE o record;
+		DECLARE o record; nsp name; rel name;
 		BEGIN
 			IF NOT public.localyun_spm_enabled() THEN
 				RETURN;
 			END IF;
 			FOR o IN SELECT * FROM pg_event_trigger_ddl_commands()
 				WHERE object_type IN ('table', 'view', 'materialized view', 'foreign table') AND command_tag LIKE 'CREATE%' LOOP
-				CALL public.localyun_spm_adopt(
-					(SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = o.objid),
-					(SELECT c.relname FROM pg_class c WHERE c.oid = o.objid));
+				SELECT n.nspname, c.relname INTO nsp, rel
+					FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = o.objid;
+				CALL public.localyun_spm_adopt(nsp, rel);
 			END LOOP;
 		END $$`,
 	`DROP EVENT TRIGGER IF EXISTS localyun_spm_ddl`,

@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -44,11 +46,14 @@ type Clusters interface {
 
 // FrontEnds serves each instance's PostgreSQL-wire front end on its port.
 type FrontEnds interface {
-	// Serve starts the front end of an instance on host:port.
+	// Serve starts the front end of an instance on its port.
 	Serve(ctx context.Context, id string, port int) error
 	// Stop stops it and closes its sessions.
 	Stop(id string)
 }
+
+// ErrNoPostgres is returned when the server runs without PostgreSQL.
+var ErrNoPostgres = errors.New("no PostgreSQL")
 
 // Options configure a Service.
 type Options struct {
@@ -130,6 +135,10 @@ func (s *Service) CreateInstance(ctx context.Context, owner, name, region string
 	if s.o.ValidRegion != nil && !s.o.ValidRegion(region) {
 		return Instance{}, apierr.Newf(400, "InvalidParameter.RegionId", "The region %q is not supported.", region)
 	}
+	if s.o.Clusters == nil {
+		return Instance{}, apierr.New(503, "ServiceUnavailable", "Hologres instances need PostgreSQL server binaries, which this server did not find.").
+			WithRecommend("install them (Debian: apt-get install postgresql) or point --pg-bin at them, then restart localyun serve").WithCause(ErrNoPostgres)
+	}
 	id, err := s.newID()
 	if err != nil {
 		return Instance{}, apierr.Internal(err)
@@ -150,7 +159,9 @@ func (s *Service) CreateInstance(ctx context.Context, owner, name, region string
 			}
 		}
 		for p := s.o.PortMin; p <= s.o.PortMax; p++ {
-			if !used[p] {
+			// A port another program holds would fail the front end
+			// later; skip it now.
+			if !used[p] && s.portFree(p) {
 				rec.Port = p
 				break
 			}
@@ -170,6 +181,19 @@ func (s *Service) CreateInstance(ctx context.Context, owner, name, region string
 	s.setStatus(id, StatusCreating, "")
 	go s.bringUp(context.WithoutCancel(ctx), rec, true)
 	return s.view(rec), nil
+}
+
+// portFree reports whether Host:port can be listened on now.
+func (s *Service) portFree(port int) bool {
+	if s.o.Front == nil {
+		return true
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(s.o.Host, strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 func (s *Service) newID() (string, error) {
@@ -241,6 +265,9 @@ func (s *Service) bringUp(ctx context.Context, in store.Instance, create bool) {
 // StartAll brings up every instance that was running, in the background;
 // the server calls it once the control plane is ready.
 func (s *Service) StartAll(ctx context.Context) error {
+	if s.o.Clusters == nil {
+		return nil
+	}
 	var all []store.Instance
 	err := s.o.Store.View(ctx, func(r store.Reader) (err error) {
 		all, err = r.ListInstances("")
@@ -315,12 +342,14 @@ func (s *Service) DeleteInstance(ctx context.Context, id string) error {
 	if _, err := s.GetInstance(ctx, id); err != nil {
 		return err
 	}
-	s.o.Front.Stop(id)
-	if err := s.o.Clusters.Stop(ctx, id); err != nil {
-		s.o.Logger.Warn("stopping a cluster before deleting it", "instance", id, "err", err)
-	}
-	if err := s.o.Clusters.Delete(ctx, id); err != nil {
-		return apierr.Internal(err)
+	if s.o.Clusters != nil {
+		s.o.Front.Stop(id)
+		if err := s.o.Clusters.Stop(ctx, id); err != nil {
+			s.o.Logger.Warn("stopping a cluster before deleting it", "instance", id, "err", err)
+		}
+		if err := s.o.Clusters.Delete(ctx, id); err != nil {
+			return apierr.Internal(err)
+		}
 	}
 	err := s.o.Store.Update(ctx, func(tx store.Tx) error { return tx.DeleteInstance(id) })
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/localyun/localyun/internal/gateway"
+	"github.com/localyun/localyun/internal/hologresapi"
 	"github.com/localyun/localyun/internal/maxcomputeapi"
 	"github.com/localyun/localyun/internal/ram"
 	"github.com/localyun/localyun/internal/stsapi"
@@ -19,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite docs/api-coverage.md from the a
 // declares. Run `go test ./internal/server -run Coverage -update` after
 // adding an action.
 func TestCoverageTable(t *testing.T) {
-	reg := gateway.NewRegistry(ram.Actions(nil), stsapi.Actions(nil), maxcomputeapi.Actions(nil, ""))
+	reg := gateway.NewRegistry(ram.Actions(nil), stsapi.Actions(nil), maxcomputeapi.Actions(nil, ""), hologresapi.Actions(nil, ""))
 	var b strings.Builder
 	b.WriteString("# API coverage\n\n")
 	b.WriteString("Generated from the gateway's action registry by `go test ./internal/server -run Coverage -update`; a test fails when\n")

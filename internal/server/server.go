@@ -25,6 +25,7 @@ import (
 	"github.com/localyun/localyun/internal/datadir"
 	"github.com/localyun/localyun/internal/gateway"
 	"github.com/localyun/localyun/internal/gateway/signature"
+	"github.com/localyun/localyun/internal/hologresapi"
 	"github.com/localyun/localyun/internal/iam"
 	"github.com/localyun/localyun/internal/maxcompute"
 	"github.com/localyun/localyun/internal/maxcompute/engine"
@@ -70,7 +71,9 @@ type Config struct {
 	ClockOffset time.Duration
 	// MaxCompute bounds the MaxCompute engine and the ODPS front end.
 	MaxCompute MaxComputeConfig
-	Logger     *slog.Logger
+	// Holo configures Hologres (its PostgreSQL clusters and front ends).
+	Holo   HoloConfig
+	Logger *slog.Logger
 	// Ready is called once the control plane answers; tests and the demo
 	// use it.
 	Ready func(datadir.Addresses)
@@ -143,6 +146,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if err := restoreNonces(ctx, db.Audit(), replay, now()); err != nil {
 		return fmt.Errorf("restore nonces: %w", err)
 	}
+	keyResolver := resolver{iam: ident, sts: stsSvc}
 	// MaxCompute: one DuckDB database per project in <data-dir>/maxcompute.
 	// Closed after the listeners and the ODPS front end have stopped
 	// (deferred calls run in reverse order).
@@ -156,14 +160,33 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		}
 	}()
 	mc := maxcompute.New(maxcompute.Options{Store: db, IAM: ident, Engine: eng.MCDB(), Now: now, Logger: log, ValidRegion: ValidRegion})
-	odps := odpsrest.New(odpsrest.Options{Service: mc, Resolver: resolver{iam: ident, sts: stsSvc}, Audit: db.Audit(), Logger: log, Now: now,
+	odps := odpsrest.New(odpsrest.Options{Service: mc, Resolver: keyResolver, Audit: db.Audit(), Logger: log, Now: now,
 		Retention: cfg.MaxCompute.InstanceRetention, MaxInstances: cfg.MaxCompute.MaxInstances})
 	defer odps.Close()
 
+	// One certificate for HTTPS and the Hologres front ends' TLS.
+	certFile, keyFile, err := dir.Certificate(cfg.CertHosts, now())
+	if err != nil {
+		return err
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return err
+	}
+	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+
+	holo, err := startHologres(cfg.Holo, holoDeps{dataDir: dir.Root(), store: db, iam: ident, resolve: keyResolver,
+		tls: tlsConfig, region: ValidRegion, now: now, log: log})
+	if err != nil {
+		return err
+	}
+	defer holo.close()
+
 	metrics := newMetrics()
 	gw := gateway.New(gateway.Options{
-		Registry: gateway.NewRegistry(ram.Actions(ident), stsapi.Actions(stsSvc), maxcomputeapi.Actions(mc, cfg.DefaultRegion)),
-		Resolver: resolver{iam: ident, sts: stsSvc},
+		Registry: gateway.NewRegistry(ram.Actions(ident), stsapi.Actions(stsSvc), maxcomputeapi.Actions(mc, cfg.DefaultRegion),
+			hologresapi.Actions(holo.svc, cfg.DefaultRegion)),
+		Resolver: keyResolver,
 		IAM:      ident,
 		Audit:    db.Audit(),
 		Logger:   log,
@@ -220,21 +243,13 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		start(ln, newHTTPServer(mux))
 	}
 	if cfg.HTTPSAddr != "" {
-		certFile, keyFile, err := dir.Certificate(cfg.CertHosts, now())
-		if err != nil {
-			return err
-		}
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return err
-		}
 		ln, err := net.Listen("tcp", cfg.HTTPSAddr)
 		if err != nil {
 			return fmt.Errorf("https listener: %w", err)
 		}
 		addrs.HTTPS = ln.Addr().String()
 		srv := newHTTPServer(mux)
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		srv.TLSConfig = tlsConfig
 		start(tls.NewListener(ln, srv.TLSConfig), srv)
 	}
 	adminToken, err := admin.LoadOrCreateToken(dir.Path(admin.TokenFile))
@@ -257,6 +272,10 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	log.Info("localyun is ready", "http", addrs.HTTP, "https", addrs.HTTPS, "admin", addrs.Admin, "data_dir", dir.Root())
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
+	}
+
+	if err := holo.svc.StartAll(ctx); err != nil {
+		log.Error("starting the Hologres instances", "err", err)
 	}
 
 	jobs := &background{log: log, db: db, master: master, sts: stsSvc, replay: replay, retention: cfg.AuditRetention, now: now}

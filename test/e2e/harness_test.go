@@ -157,6 +157,13 @@ func (s *Server) Run(args ...string) string {
 func (s *Server) Exec(args ...string) (string, int, string) {
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "LOCALYUN_DATA_DIR="+s.DataDir)
+	return runCmd(s.t, cmd)
+}
+
+// runCmd runs cmd and returns its stdout, exit status and stderr; failing
+// to start it fails the test.
+func runCmd(t testing.TB, cmd *exec.Cmd) (string, int, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -164,7 +171,7 @@ func (s *Server) Exec(args ...string) (string, int, string) {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return out.String(), code, errOut.String()
 }

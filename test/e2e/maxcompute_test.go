@@ -48,16 +48,7 @@ func (s *Server) odpsCLI(c Creds, args ...string) (string, int, string) {
 	cmd := exec.Command(binary, append([]string{"odps", "--endpoint", "http://" + s.Endpoint()}, args...)...)
 	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID="+c.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+c.Secret,
 		"ALIBABA_CLOUD_SECURITY_TOKEN="+c.Token)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		s.t.Fatal(err)
-	}
-	return out.String(), code, errOut.String()
+	return runCmd(s.t, cmd)
 }
 
 // statementRunner runs one statement as one client would, returning its

@@ -1,0 +1,56 @@
+package pgfront
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// With standard_conforming_strings off, a backslash in '...' escapes, as
+// PostgreSQL reads it: the front end follows the session's setting.
+func TestStandardConformingStringsOff(t *testing.T) {
+	f := newFront(t)
+	owner := f.mustConnect(t, f.aKey.ID, f.aKey.Secret, "postgres")
+	t.Cleanup(func() { dropTestRoles(t, "BASIC$scs") })
+	execOK(t, owner, `SET standard_conforming_strings = off`)
+	execOK(t, owner, `CREATE USER "BASIC$scs" PASSWORD 'a\'b\\c'`)
+	f.mustConnect(t, "BASIC$scs", `a'b\c`, "postgres")
+	execOK(t, owner, `SET standard_conforming_strings = on`)
+	execOK(t, owner, `ALTER USER "BASIC$scs" PASSWORD 'a\b'`)
+	f.mustConnect(t, "BASIC$scs", `a\b`, "postgres")
+}
+
+func TestEndSessionsAndAudit(t *testing.T) {
+	f := newFront(t)
+	c := f.mustConnect(t, f.aKey.ID, f.aKey.Secret, "postgres")
+	f.connect(t, f.aKey.ID, "wrong", "postgres") //nolint:errcheck
+	execOK(t, c, `CREATE USER "p4_42"`)
+	t.Cleanup(func() { dropTestRoles(t, "p4_42") })
+	if n := f.srv.EndSessions(f.a.ID); n != 1 {
+		t.Fatalf("ended %d sessions", n)
+	}
+	if _, err := c.Exec(context.Background(), "SELECT 1"); err == nil {
+		t.Fatal("the session survived EndSessions")
+	}
+	ctx := context.Background()
+	if err := f.db.Audit().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := f.db.Audit().Query(ctx, f.a.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		if strings.HasPrefix(r.Action, "hologres:") {
+			got = append(got, r.Action+" "+r.Decision+" "+r.ErrorCode+" "+r.AccessKeyID+" "+r.CallerAccount)
+			if r.Resource != "acs:hologram:cn-hangzhou:"+f.a.ID+":instance/hgpostcn-cn-pgfronttest" {
+				t.Errorf("resource %s", r.Resource)
+			}
+		}
+	}
+	want := []string{"hologres:Connect Allow  " + f.aKey.ID + " " + f.a.ID, "hologres:Connect Deny 28P01 " + f.aKey.ID + " ", "hologres:CreateUser Allow   " + f.a.ID}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("audit:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
