@@ -19,6 +19,7 @@ import (
 	"github.com/localyun/localyun/internal/admin"
 	"github.com/localyun/localyun/internal/apierr"
 	"github.com/localyun/localyun/internal/datadir"
+	"github.com/localyun/localyun/internal/dataworks"
 	"github.com/localyun/localyun/internal/server"
 )
 
@@ -101,6 +102,7 @@ As root, the clusters run as --pg-user (default postgres).`,
 	fl.StringVar(&cfg.Holo.PGDir, "pg-dir", "", "directory of the PostgreSQL clusters (default <data-dir>/pgcluster, or /var/lib/localyun-pgcluster/<hash> as root)")
 	fl.StringVar(&cfg.Holo.PGSocketDir, "pg-socket-dir", "", "short directory for the clusters' unix sockets (default /tmp/localyun-<hash>)")
 	fl.BoolVar(&cfg.Holo.Disabled, "no-hologres", false, "run without Hologres clusters")
+	fl.IntVar(&cfg.DataWorks.GroupConcurrency, "dataworks-group-concurrency", dataworks.DefaultGroupConcurrency, "tasks (connectivity tests, sync tasks) each DataWorks resource group runs at once; more wait")
 	fl.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd

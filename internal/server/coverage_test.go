@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/localyun/localyun/internal/dataworksapi"
 	"github.com/localyun/localyun/internal/gateway"
 	"github.com/localyun/localyun/internal/hologresapi"
 	"github.com/localyun/localyun/internal/maxcomputeapi"
@@ -20,17 +21,18 @@ var update = flag.Bool("update", false, "rewrite docs/api-coverage.md from the a
 // declares. Run `go test ./internal/server -run Coverage -update` after
 // adding an action.
 func TestCoverageTable(t *testing.T) {
-	reg := gateway.NewRegistry(ram.Actions(nil), stsapi.Actions(nil), maxcomputeapi.Actions(nil, ""), hologresapi.Actions(nil, ""))
+	reg := gateway.NewRegistry(ram.Actions(nil), stsapi.Actions(nil), maxcomputeapi.Actions(nil, ""), hologresapi.Actions(nil, ""), dataworksapi.Actions(nil))
 	var b strings.Builder
 	b.WriteString("# API coverage\n\n")
 	b.WriteString("Generated from the gateway's action registry by `go test ./internal/server -run Coverage -update`; a test fails when\n")
 	b.WriteString("this file and the registry disagree. Every action listed is served with V1 and V3 signatures, JSON and XML,\n")
 	b.WriteString("and authorized with the policy engine: RAM action `<product>:<Action>` on the ARN of the role, policy or user acted on\n(`acs:ram::<uid>:role/<name>`, `...:policy/<name>`, `...:user/<name>`; list actions on `...:role/*` and the like);\n")
 	b.WriteString("MaxCompute actions as `odps:<Action>` on `acs:odps:<region>:<owner uid>:project/<name>`. The MaxCompute ODPS REST API\n(statements, tables, instances) is a separate protocol: see [maxcompute.md](maxcompute.md).\n")
+	b.WriteString("DataWorks actions, in both API versions, as `dataworks:<Action>` on `acs:dataworks:<region>:<owner uid>:workspace/<id>`\n(`workspace/*` to list and create) or `...:resourcegroup/<id>`: see [dataworks.md](dataworks.md).\n")
 	product := ""
 	for _, a := range reg.Actions() {
-		if a.Product != product {
-			product = a.Product
+		if a.Product+" "+a.Version != product {
+			product = a.Product + " " + a.Version
 			fmt.Fprintf(&b, "\n## %s %s\n\n| Action | Supported | Permission checked | Notes |\n|---|---|---|---|\n", a.Product, a.Version)
 		}
 		perm := "none (decided by the action)"

@@ -77,6 +77,9 @@ type Config struct {
 	// Ready is called once the control plane answers; tests and the demo
 	// use it.
 	Ready func(datadir.Addresses)
+
+	// DataWorks configures DataWorks (its resource groups' workers).
+	DataWorks DataWorksConfig
 }
 
 // Server limits, documented in docs/security.md.
@@ -182,10 +185,15 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	}
 	defer holo.close()
 
+	dw, err := newDataWorks(cfg.DataWorks, db, master, cfg.DefaultRegion, now, log)
+	if err != nil {
+		return err
+	}
+
 	metrics := newMetrics()
 	gw := gateway.New(gateway.Options{
 		Registry: gateway.NewRegistry(ram.Actions(ident), stsapi.Actions(stsSvc), maxcomputeapi.Actions(mc, cfg.DefaultRegion),
-			hologresapi.Actions(holo.svc, cfg.DefaultRegion)),
+			hologresapi.Actions(holo.svc, cfg.DefaultRegion), dataWorksActions(dw)),
 		Resolver: keyResolver,
 		IAM:      ident,
 		Audit:    db.Audit(),

@@ -114,6 +114,37 @@ type Reader interface {
 	GetInstance(id string) (Instance, error)
 	// ListInstances lists the instances of an account ("" for all), by id.
 	ListInstances(owner string) ([]Instance, error)
+
+	// GetWorkspace finds a DataWorks workspace by id.
+	GetWorkspace(id int64) (Workspace, error)
+	// GetWorkspaceByName finds a workspace of an account in a region by
+	// name, case-insensitively.
+	GetWorkspaceByName(owner, region, name string) (Workspace, error)
+	// ListWorkspaces lists the workspaces of an account ("" for all) in a
+	// region ("" for all), by id.
+	ListWorkspaces(owner, region string) ([]Workspace, error)
+
+	// GetDataSource finds a data source or compute resource by id.
+	GetDataSource(id int64) (DataSource, error)
+	// GetDataSourceByName finds the record of a kind, workspace, name
+	// (case-insensitive) and environment.
+	GetDataSourceByName(kind string, workspace int64, name, env string) (DataSource, error)
+	// ListDataSources returns one page of the records q selects and how
+	// many there are: records, or names when q.GroupByName (then the page
+	// holds every selected record of the page's names).
+	ListDataSources(q DataSourceQuery) ([]DataSource, int, error)
+
+	// GetResourceGroup finds a DataWorks resource group by id.
+	GetResourceGroup(id string) (ResourceGroup, error)
+	// ListResourceGroups lists the resource groups of an account ("" for
+	// all), by Number.
+	ListResourceGroups(owner string) ([]ResourceGroup, error)
+	// ListGroupWorkspaces lists the workspaces a resource group is
+	// associated with, by id.
+	ListGroupWorkspaces(group string) ([]int64, error)
+	// ListWorkspaceGroups lists the resource groups associated with a
+	// workspace, by id.
+	ListWorkspaceGroups(workspace int64) ([]string, error)
 }
 
 // Tx reads and writes within one transaction. Create methods return an
@@ -159,6 +190,32 @@ type Tx interface {
 	// UpdateInstance replaces an instance's Name, State and UpdatedAt.
 	UpdateInstance(Instance) error
 	DeleteInstance(id string) error
+
+	// CreateWorkspace stores a new workspace; an ExistsError when the id,
+	// or the name within the owner's account and region, is taken.
+	CreateWorkspace(Workspace) error
+
+	// CreateDataSource stores a new data source or compute resource; an
+	// ExistsError when the id, or the kind, workspace, name and
+	// environment, is taken.
+	CreateDataSource(DataSource) error
+	// UpdateDataSource replaces a record's Mode, Properties, Secrets,
+	// Description, ModifyUser and UpdatedAt.
+	UpdateDataSource(DataSource) error
+	DeleteDataSource(id int64) error
+
+	// CreateResourceGroup stores a new resource group; an ExistsError when
+	// the id or the Number is taken.
+	CreateResourceGroup(ResourceGroup) error
+	// UpdateResourceGroup replaces a group's Name, Remark, Status,
+	// Settings and UpdatedAt.
+	UpdateResourceGroup(ResourceGroup) error
+	// Associate associates a resource group with a workspace; an
+	// ExistsError when they are associated already.
+	Associate(ResourceGroupAssociation) error
+	// Dissociate removes an association; a NotFoundError when there is
+	// none.
+	Dissociate(group string, workspace int64) error
 }
 
 // Account is an Alibaba Cloud account.
@@ -289,6 +346,90 @@ type Instance struct {
 	State     []byte
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// Workspace is a DataWorks workspace ("project" in the APIs). Settings
+// (flags, tags) is owned by package dataworks.
+type Workspace struct {
+	ID          int64 // unique across accounts
+	Name        string
+	DisplayName string
+	Description string
+	Owner       string // account UID
+	Region      string
+	Mode        string // "basic" or "standard"
+	Settings    []byte
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Kinds of DataSource records.
+const (
+	DataSourceKind      = "DataSource"
+	ComputeResourceKind = "ComputeResource"
+)
+
+// DataSource is one environment of a DataWorks data source, or of a
+// compute resource (Kind): the connection properties without their
+// secrets, which package dataworks seals into Secrets.
+type DataSource struct {
+	ID          int64 // unique across kinds and workspaces
+	Kind        string
+	Workspace   int64
+	Name        string
+	Env         string // "Dev" or "Prod"
+	Type        string // "maxcompute", "hologres"
+	Mode        string // ConnectionPropertiesMode
+	Properties  []byte // a JSON object
+	Secrets     []byte // nil when there are none
+	Description string
+	CreateUser  string
+	ModifyUser  string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// DataSourceQuery selects records of one kind in a workspace.
+type DataSourceQuery struct {
+	Kind      string
+	Workspace int64
+	// Name matches exactly (case-insensitively); NameContains matches a
+	// case-insensitive substring. "" matches every name.
+	Name, NameContains string
+	Types              []string // nil: every type
+	Env                string   // "": both
+	// SortBy is "CreateTime" (the default), "Id" or "Name"; a name's
+	// position is its earliest record's when GroupByName.
+	SortBy      string
+	Desc        bool
+	GroupByName bool
+	// Offset and Limit page the records (or names); Limit 0 means all.
+	Offset, Limit int
+}
+
+// ResourceGroup is a DataWorks resource group. Settings (payment, spec,
+// network, client token) is owned by package dataworks.
+type ResourceGroup struct {
+	ID         string // Serverless_res_group_<uid>_<n>
+	Number     int64  // the numeric id of the 2020-05-18 API, unique
+	Owner      string
+	Region     string
+	Name       string
+	Remark     string
+	Type       string // "CommonV2" (serverless)
+	Status     string // "Normal", "Stop"
+	Default    bool
+	Settings   []byte
+	CreateUser string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ResourceGroupAssociation associates a resource group with a workspace.
+type ResourceGroupAssociation struct {
+	Group     string
+	Workspace int64
+	CreatedAt time.Time
 }
 
 // AuditLog is the trail of API calls and permission decisions. Append

@@ -576,7 +576,7 @@ func checkCoverage() int {
 	var missing []string
 	exercised.Lock()
 	defer exercised.Unlock()
-	for _, list := range [][]gateway.Action{localram.Actions(nil), stsapi.Actions(nil), maxcomputeapi.Actions(nil, "")} {
+	for _, list := range [][]gateway.Action{localram.Actions(nil), stsapi.Actions(nil), maxcomputeapi.Actions(nil, ""), dataWorks2020Actions()} {
 		for _, a := range list {
 			if !exercised.ok[a.Version+" "+a.Name] {
 				missing = append(missing, a.Product+" "+a.Name)

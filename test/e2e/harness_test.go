@@ -176,6 +176,17 @@ func runCmd(t testing.TB, cmd *exec.Cmd) (string, int, string) {
 	return out.String(), code, errOut.String()
 }
 
+// apiCLI runs a localyun client command that calls the APIs (odps, holo,
+// dataworks) with credentials in the environment, as users are told to
+// pass them, and returns stdout, the exit status and stderr.
+func (s *Server) apiCLI(c Creds, command string, args ...string) (string, int, string) {
+	s.t.Helper()
+	cmd := exec.Command(binary, append([]string{command, "--endpoint", "http://" + s.Endpoint()}, args...)...)
+	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID="+c.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+c.Secret,
+		"ALIBABA_CLOUD_SECURITY_TOKEN="+c.Token)
+	return runCmd(s.t, cmd)
+}
+
 // Account is an account and its root AccessKey.
 type Account struct {
 	AccountID       string `json:"AccountId"`

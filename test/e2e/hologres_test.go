@@ -457,7 +457,7 @@ func TestSeedHologres(t *testing.T) {
 		pgErr(t, err, "42501", `permission denied for database "salesdb"`)
 		// A RAM user of B, added with the CLI, becomes a developer.
 		bob := createUserWithKey(t, ramB, "bob")
-		out, code, errOut := runCmd(t, holoCLI(s, b, "user", "add", "--instance", id, "--ram-user", "bob"))
+		out, code, errOut := s.apiCLI(b, "holo", "user", "add", "--instance", id, "--ram-user", "bob")
 		if code != 0 {
 			t.Fatalf("holo user add --ram-user bob: exit %d %s %s", code, out, errOut)
 		}
@@ -508,14 +508,6 @@ func TestSeedHologres(t *testing.T) {
 	pgErr(t, err, "28P01", `password authentication failed for user "`+seed.role.ID+`"`)
 }
 
-// holoCLI is `localyun holo` with credentials in the environment.
-func holoCLI(s *Server, c Creds, args ...string) *exec.Cmd {
-	cmd := exec.Command(binary, append([]string{"holo", "--endpoint", "http://" + s.Endpoint()}, args...)...)
-	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID="+c.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+c.Secret,
-		"ALIBABA_CLOUD_SECURITY_TOKEN="+c.Token)
-	return cmd
-}
-
 func ramUserID(t *testing.T, c *ram.Client, name string) string {
 	t.Helper()
 	req := ram.CreateGetUserRequest()
@@ -551,7 +543,7 @@ func TestHologresHostEscape(t *testing.T) {
 	carol := createUserWithKey(t, ramB, "carol")
 	dave := createUserWithKey(t, ramB, "dave")
 	for _, args := range [][]string{{"--ram-user", "carol", "--superuser"}, {"--ram-user", "dave"}} {
-		if out, code, errOut := runCmd(t, holoCLI(s, b.Creds(), append([]string{"user", "add", "--instance", id}, args...)...)); code != 0 {
+		if out, code, errOut := s.apiCLI(b.Creds(), "holo", append([]string{"user", "add", "--instance", id}, args...)...); code != 0 {
 			t.Fatalf("holo user add %v: exit %d %s %s", args, code, out, errOut)
 		}
 	}

@@ -45,10 +45,7 @@ func (s *Server) MaxCompute(c Creds) *maxcompute.Client {
 // stderr.
 func (s *Server) odpsCLI(c Creds, args ...string) (string, int, string) {
 	s.t.Helper()
-	cmd := exec.Command(binary, append([]string{"odps", "--endpoint", "http://" + s.Endpoint()}, args...)...)
-	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID="+c.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+c.Secret,
-		"ALIBABA_CLOUD_SECURITY_TOKEN="+c.Token)
-	return runCmd(s.t, cmd)
+	return s.apiCLI(c, "odps", args...)
 }
 
 // statementRunner runs one statement as one client would, returning its

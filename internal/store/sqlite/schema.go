@@ -131,6 +131,67 @@ var migrations = []string{
 		updated  INTEGER NOT NULL,
 		UNIQUE (owner, region, name)
 	);`,
+	`CREATE TABLE dw_workspaces (
+		id           INTEGER PRIMARY KEY,
+		owner        TEXT NOT NULL REFERENCES accounts(id),
+		region       TEXT NOT NULL,
+		name_key     TEXT NOT NULL,
+		name         TEXT NOT NULL,
+		display_name TEXT NOT NULL,
+		description  TEXT NOT NULL,
+		mode         TEXT NOT NULL,
+		settings     BLOB NOT NULL,
+		created      INTEGER NOT NULL,
+		updated      INTEGER NOT NULL,
+		UNIQUE (owner, region, name_key)
+	);
+	CREATE TABLE dw_data_sources (
+		id          INTEGER PRIMARY KEY,
+		kind        TEXT NOT NULL,
+		workspace   INTEGER NOT NULL REFERENCES dw_workspaces(id),
+		name_key    TEXT NOT NULL,
+		name        TEXT NOT NULL,
+		env         TEXT NOT NULL,
+		type        TEXT NOT NULL,
+		mode        TEXT NOT NULL,
+		properties  BLOB NOT NULL,
+		secrets     BLOB,
+		description TEXT NOT NULL,
+		create_user TEXT NOT NULL,
+		modify_user TEXT NOT NULL,
+		created     INTEGER NOT NULL,
+		updated     INTEGER NOT NULL,
+		-- group_created and group_id are those of the first record of the
+		-- name: the position of the name in grouped lists, kept in an
+		-- index so that a page of names is read in order, with no sort.
+		group_created INTEGER NOT NULL,
+		group_id      INTEGER NOT NULL
+	);
+	CREATE UNIQUE INDEX dw_data_sources_name ON dw_data_sources (kind, workspace, name_key, env);
+	CREATE INDEX dw_data_sources_groups ON dw_data_sources (kind, workspace, group_created, group_id, name_key, type, env);
+	CREATE TABLE dw_resource_groups (
+		id          TEXT PRIMARY KEY,
+		number      INTEGER NOT NULL UNIQUE,
+		owner       TEXT NOT NULL REFERENCES accounts(id),
+		region      TEXT NOT NULL,
+		name        TEXT NOT NULL,
+		remark      TEXT NOT NULL,
+		type        TEXT NOT NULL,
+		status      TEXT NOT NULL,
+		is_default  INTEGER NOT NULL,
+		settings    BLOB NOT NULL,
+		create_user TEXT NOT NULL,
+		created     INTEGER NOT NULL,
+		updated     INTEGER NOT NULL
+	);
+	CREATE INDEX dw_resource_groups_owner ON dw_resource_groups (owner, number);
+	CREATE TABLE dw_group_workspaces (
+		group_id  TEXT NOT NULL REFERENCES dw_resource_groups(id),
+		workspace INTEGER NOT NULL REFERENCES dw_workspaces(id),
+		created   INTEGER NOT NULL,
+		PRIMARY KEY (group_id, workspace)
+	);
+	CREATE INDEX dw_group_workspaces_workspace ON dw_group_workspaces (workspace, group_id);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

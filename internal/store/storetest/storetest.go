@@ -31,6 +31,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"Projects", testProjects},
 		{"Instances", testInstances},
+		{"Workspaces", testWorkspaces},
+		{"DataSources", testDataSources},
+		{"DataSourcePaging", testDataSourcePaging},
+		{"ResourceGroups", testResourceGroups},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

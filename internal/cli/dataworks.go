@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/localyun/localyun/internal/server"
+)
+
+// dataWorksVersion is the DataWorks OpenAPI version the CLI speaks.
+const dataWorksVersion = "2024-05-18"
+
+func newDataWorksCommand() *cobra.Command {
+	var flags apiFlags
+	cmd := &cobra.Command{Use: "dataworks", Short: "DataWorks workspaces and compute resources (the DataWorks OpenAPI, 2024-05-18)"}
+	flags.register(cmd.PersistentFlags())
+	cmd.AddCommand(newDataWorksCreateWorkspaceCommand(&flags), newDataWorksBindComputeCommand(&flags))
+	return cmd
+}
+
+func newDataWorksCreateWorkspaceCommand(flags *apiFlags) *cobra.Command {
+	var name, mode, region, displayName, description string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create-workspace --name NAME [--mode basic|standard] [--region R] [--json]",
+		Short: "Create a DataWorks workspace of the caller's account (CreateProject)",
+		Long: `Create a DataWorks workspace owned by the caller's account, in basic mode
+(one environment, Prod) or standard mode (Dev and Prod). The account's
+default serverless resource group in the region is associated with it.
+
+--json prints {"WorkspaceId":"<id>"}: the id is a JSON string, as account
+UIDs are, so that no JSON reader rounds it; the APIs take it as the number
+ProjectId.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if mode != "basic" && mode != "standard" {
+				return usageErrorf("--mode %q: use basic or standard", mode)
+			}
+			if region != "" && !server.ValidRegion(region) {
+				return usageErrorf("--region %q: use one of %s", region, strings.Join(server.Regions, ", "))
+			}
+			c, err := flags.client()
+			if err != nil {
+				return err
+			}
+			if displayName == "" {
+				displayName = name
+			}
+			params := url.Values{"Name": {name}, "DisplayName": {displayName}, "DevEnvironmentEnabled": {strconv.FormatBool(mode == "standard")}}
+			if description != "" {
+				params.Set("Description", description)
+			}
+			if region != "" {
+				params.Set("RegionId", region)
+			}
+			var created struct {
+				ID int64 `json:"Id"`
+			}
+			ctx := cmd.Context()
+			if err := c.rpc(ctx, dataWorksVersion, "CreateProject", params, &created); err != nil {
+				return err
+			}
+			id := strconv.FormatInt(created.ID, 10)
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), map[string]string{"WorkspaceId": id})
+			}
+			var groups struct {
+				PagingInfo struct {
+					ResourceGroupList []struct {
+						ID string `json:"Id"`
+					} `json:"ResourceGroupList"`
+				} `json:"PagingInfo"`
+			}
+			envs := "Prod"
+			if mode == "standard" {
+				envs = "Dev and Prod"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Workspace %s (%s) created in %s mode (%s).\n", id, name, mode, envs)
+			if err := c.rpc(ctx, dataWorksVersion, "ListResourceGroups", url.Values{"ProjectId": {id}}, &groups); err == nil {
+				for _, g := range groups.PagingInfo.ResourceGroupList {
+					fmt.Fprintf(cmd.OutOrStdout(), "Resource group %s is associated with it.\n", g.ID)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "workspace name: 3 to 28 letters, digits and underscores, starting with a letter (required)")
+	cmd.Flags().StringVar(&mode, "mode", "basic", "basic (Prod only) or standard (Dev and Prod)")
+	cmd.Flags().StringVar(&region, "region", "", "region (default: the server's)")
+	cmd.Flags().StringVar(&displayName, "display-name", "", "display name (default: the name)")
+	cmd.Flags().StringVar(&description, "description", "", "description")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"WorkspaceId":"<id>"}`)
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+func newDataWorksBindComputeCommand(flags *apiFlags) *cobra.Command {
+	var workspace int64
+	var dataSource, env, name string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "bind-compute --workspace ID --datasource NAME [--env Dev|Prod] [--name NAME] [--json]",
+		Short: "Bind a data source's MaxCompute project or Hologres database as a computing resource of its workspace",
+		Long: `Bind the project or database a data source points at as a computing resource
+of its workspace (CreateComputeResource, with the data source's properties),
+for each of its environments (or --env only).
+
+A workspace binds only its own account's projects and instances, in its own
+region, reached with an identity of that account: a cross-account,
+cross-region or AccessKey data source is refused, because such sources serve
+data synchronization only (docs/dataworks.md).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if env != "" && !strings.EqualFold(env, "Dev") && !strings.EqualFold(env, "Prod") {
+				return usageErrorf("--env %q: use Dev or Prod", env)
+			}
+			if name == "" {
+				name = dataSource
+			}
+			c, err := flags.client()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			ws := strconv.FormatInt(workspace, 10)
+			var listed struct {
+				PagingInfo struct {
+					DataSources []struct {
+						Name       string `json:"Name"`
+						Type       string `json:"Type"`
+						DataSource []struct {
+							ID                       int64           `json:"Id"`
+							ConnectionProperties     json.RawMessage `json:"ConnectionProperties"`
+							ConnectionPropertiesMode string          `json:"ConnectionPropertiesMode"`
+							Description              string          `json:"Description"`
+						} `json:"DataSource"`
+					} `json:"DataSources"`
+				} `json:"PagingInfo"`
+			}
+			if err := c.rpc(ctx, dataWorksVersion, "ListDataSources", url.Values{"ProjectId": {ws}, "Name": {dataSource}, "PageSize": {"100"}}, &listed); err != nil {
+				return err
+			}
+			type bound struct {
+				Env               string `json:"Env"`
+				DataSourceID      int64  `json:"DataSourceId"`
+				ComputeResourceID int64  `json:"ComputeResourceId"`
+			}
+			var done []bound
+			for _, g := range listed.PagingInfo.DataSources {
+				if !strings.EqualFold(g.Name, dataSource) {
+					continue
+				}
+				for _, d := range g.DataSource {
+					var props struct {
+						EnvType string `json:"envType"`
+					}
+					_ = json.Unmarshal(d.ConnectionProperties, &props)
+					if env != "" && !strings.EqualFold(env, props.EnvType) {
+						continue
+					}
+					var created struct {
+						ID int64 `json:"Id"`
+					}
+					params := url.Values{"ProjectId": {ws}, "Name": {name}, "Type": {g.Type}, "ConnectionPropertiesMode": {d.ConnectionPropertiesMode},
+						"ConnectionProperties": {string(d.ConnectionProperties)}}
+					if d.Description != "" {
+						params.Set("Description", d.Description)
+					}
+					if err := c.rpc(ctx, dataWorksVersion, "CreateComputeResource", params, &created); err != nil {
+						return err
+					}
+					done = append(done, bound{props.EnvType, d.ID, created.ID})
+				}
+			}
+			if len(done) == 0 {
+				what := "data source named " + dataSource
+				if env != "" {
+					what = env + " " + what
+				}
+				return &exitError{code: ExitFailed, msg: fmt.Sprintf("workspace %d has no %s (list them with ListDataSources)", workspace, what)}
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"WorkspaceId": ws, "Bound": done})
+			}
+			for _, b := range done {
+				fmt.Fprintf(cmd.OutOrStdout(), "Data source %s (%s) is bound to workspace %d as compute resource %s (id %d).\n",
+					dataSource, b.Env, workspace, name, b.ComputeResourceID)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&workspace, "workspace", 0, "workspace id (required)")
+	cmd.Flags().StringVar(&dataSource, "datasource", "", "data source name (required)")
+	cmd.Flags().StringVar(&env, "env", "", "bind only this environment: Dev or Prod (default: every one the data source has)")
+	cmd.Flags().StringVar(&name, "name", "", "compute resource name (default: the data source's)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"WorkspaceId","Bound":[{"Env","DataSourceId","ComputeResourceId"}]}`)
+	_ = cmd.MarkFlagRequired("workspace")
+	_ = cmd.MarkFlagRequired("datasource")
+	return cmd
+}
