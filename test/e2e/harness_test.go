@@ -27,23 +27,31 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
 		os.Exit(runProviderHelper())
 	}
-	dir, err := os.MkdirTemp("", "localyun-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "localyun")
-	build := exec.Command("go", "build", "-o", binary, "github.com/localyun/localyun/cmd/localyun")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building localyun:", err)
-		os.Exit(1)
+	// A prebuilt binary lets CI run the compiled suite as a user without
+	// the Go toolchain (the unprivileged run of .ci/run).
+	binary = os.Getenv("LOCALYUN_E2E_BINARY")
+	dir := ""
+	if binary == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "localyun-e2e-bin-"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		binary = filepath.Join(dir, "localyun")
+		build := exec.Command("go", "build", "-o", binary, "github.com/localyun/localyun/cmd/localyun")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building localyun:", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	if code == 0 {
 		code = checkCoverage()
 	}
-	os.RemoveAll(dir)
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
 	os.Exit(code)
 }
 
