@@ -326,6 +326,11 @@ func TestNoServerRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	// One answered call first: Serve is then running, so Close closes
+	// the listener (a Close before Serve starts would leave it to Serve).
+	if err := c.Call(context.Background(), "echo", nil, nil); err != nil {
+		t.Fatal(err)
+	}
 	srv.Close()
 	if err := c.Call(context.Background(), "echo", nil, nil); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("after stop: err = %v, want ErrNotRunning", err)

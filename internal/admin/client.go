@@ -119,6 +119,11 @@ func (c *Client) Call(ctx context.Context, name string, req, resp any) error {
 		if nr := (*NotRunningError)(nil); errors.As(err, &nr) {
 			return nr
 		}
+		// A server stopping while the request was under way resets it:
+		// a connection accepted into the backlog is dropped unanswered.
+		if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+			return &NotRunningError{DataDir: c.dataDir}
+		}
 		return fmt.Errorf("admin call %s: %w", name, err)
 	}
 	defer res.Body.Close()
