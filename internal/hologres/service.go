@@ -179,8 +179,11 @@ func (s *Service) CreateInstance(ctx context.Context, owner, name, region string
 		return Instance{}, apierr.Internal(err)
 	}
 	s.setStatus(id, StatusCreating, "")
+	// The view is taken first: a cluster that fails at once must not
+	// make the creation itself look failed.
+	created := s.view(rec)
 	go s.bringUp(context.WithoutCancel(ctx), rec, true)
-	return s.view(rec), nil
+	return created, nil
 }
 
 // portFree reports whether Host:port can be listened on now.
