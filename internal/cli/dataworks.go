@@ -19,7 +19,7 @@ func newDataWorksCommand() *cobra.Command {
 	var flags apiFlags
 	cmd := &cobra.Command{Use: "dataworks", Short: "DataWorks workspaces and compute resources (the DataWorks OpenAPI, 2024-05-18)"}
 	flags.register(cmd.PersistentFlags())
-	cmd.AddCommand(newDataWorksCreateWorkspaceCommand(&flags), newDataWorksBindComputeCommand(&flags))
+	cmd.AddCommand(newDataWorksCreateWorkspaceCommand(&flags), newDataWorksBindComputeCommand(&flags), newDataWorksGroupCommand())
 	return cmd
 }
 

@@ -69,7 +69,7 @@ type GroupStoppedError struct {
 }
 
 func (e *GroupStoppedError) Error() string {
-	return fmt.Sprintf("resource group %s is %s and takes no work; start it again before running tasks on it", e.ID, e.Status)
+	return fmt.Sprintf("resource group %s is %s and takes no work: start it again (localyun dataworks group start --group %s) or use another group associated with the workspace", e.ID, e.Status, e.ID)
 }
 
 func (e *GroupStoppedError) Unwrap() error { return ErrGroupStopped }

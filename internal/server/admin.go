@@ -6,6 +6,7 @@ import (
 
 	"github.com/localyun/localyun/internal/admin"
 	"github.com/localyun/localyun/internal/apierr"
+	"github.com/localyun/localyun/internal/dataworks"
 	"github.com/localyun/localyun/internal/iam"
 	"github.com/localyun/localyun/internal/store"
 )
@@ -30,6 +31,12 @@ type (
 		AccountName string `json:"AccountName"`
 		CreateDate  string `json:"CreateDate"`
 	}
+	// GroupStatusRequest stops ("Stop") or starts ("Normal") a DataWorks
+	// resource group.
+	GroupStatusRequest struct {
+		Group  string `json:"group"`
+		Status string `json:"status"`
+	}
 	// AuditTailRequest asks for audit records after a sequence number.
 	AuditTailRequest struct {
 		Account string `json:"account,omitempty"`
@@ -38,7 +45,7 @@ type (
 	}
 )
 
-func adminRoutes(ident *iam.Service, audit store.AuditLog) map[string]admin.HandlerFunc {
+func adminRoutes(ident *iam.Service, audit store.AuditLog, dw *dataworks.Service) map[string]admin.HandlerFunc {
 	return map[string]admin.HandlerFunc{
 		"account.create": func(ctx context.Context, raw json.RawMessage) (any, error) {
 			var req AccountCreateRequest
@@ -61,6 +68,25 @@ func adminRoutes(ident *iam.Service, audit store.AuditLog) map[string]admin.Hand
 				out = append(out, AccountView{AccountID: a.ID, AccountName: a.Name, CreateDate: a.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")})
 			}
 			return out, nil
+		},
+		// No DataWorks API stops a resource group (the real service stops
+		// one when it expires or is unpaid); operators and tests do it here.
+		"dataworks.group.status": func(ctx context.Context, raw json.RawMessage) (any, error) {
+			var req GroupStatusRequest
+			if err := json.Unmarshal(raw, &req); err != nil {
+				return nil, apierr.New(400, "InvalidParameter", "The request is not valid JSON.")
+			}
+			if req.Status != dataworks.GroupNormal && req.Status != dataworks.GroupStop {
+				return nil, apierr.Newf(400, "InvalidParameter", "The status %q is not %s or %s.", req.Status, dataworks.GroupNormal, dataworks.GroupStop)
+			}
+			if err := dw.SetGroupStatus(ctx, req.Group, req.Status); err != nil {
+				return nil, err
+			}
+			g, ok := dw.LookupResourceGroup(ctx, req.Group)
+			if !ok {
+				return nil, apierr.Newf(404, "ResourceGroupNotExist", "The resource group %s does not exist.", req.Group)
+			}
+			return map[string]string{"Id": g.ID, "Status": g.Status}, nil
 		},
 		"audit.tail": func(ctx context.Context, raw json.RawMessage) (any, error) {
 			var req AuditTailRequest

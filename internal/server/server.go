@@ -269,7 +269,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		return err
 	}
 	addrs.Admin = adminLn.Addr().String()
-	adminHandler := admin.NewHandler(adminToken, adminRoutes(ident, db.Audit()))
+	adminHandler := admin.NewHandler(adminToken, adminRoutes(ident, db.Audit(), dw))
 	adminHandler.Log = log
 	start(adminLn, admin.NewServer(adminHandler, log))
 
