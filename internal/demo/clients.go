@@ -160,6 +160,10 @@ func errorText(err error) string {
 	var te *tea.SDKError
 	var pe *pgconn.PgError
 	var oe *odpsclient.Error
+	var he *hintError
+	if errors.As(err, &he) {
+		return errorText(he.err) + "\n" + he.hint
+	}
 	switch {
 	case errors.As(err, &se):
 		msg := fmt.Sprintf("%s (HTTP %d): %s", se.ErrorCode(), se.HttpStatus(), se.Message())
@@ -187,6 +191,19 @@ func errorText(err error) string {
 		return "FAILED: " + oe.Error()
 	}
 	return err.Error()
+}
+
+// hintError adds what to do to an error whose text does not say it.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() + "\n" + e.hint }
+func (e *hintError) Unwrap() error { return e.err }
+
+func withHint(err error, format string, args ...any) error {
+	return &hintError{err: err, hint: fmt.Sprintf(format, args...)}
 }
 
 // teaMessage strips what darabonba adds around the service's message:

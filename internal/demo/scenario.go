@@ -12,6 +12,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/maxcompute"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // The names the scenario uses: the seed's where it gives one.
@@ -284,7 +285,7 @@ func (sc *scenario) listUsers(ctx context.Context, p *printer) (string, error) {
 			return "lists " + strings.TrimSpace(line), nil
 		}
 	}
-	return "", fmt.Errorf("the role is not a user of project %s: %s is not in the list.\nRun `add user %s;` in the project first",
+	return "", fmt.Errorf("the role is not a user of project %s: %s is not in the list.\nRun first, in the project: add user %s;",
 		mcProject, want, sc.principal())
 }
 
@@ -427,10 +428,15 @@ func (sc *scenario) createUser(ctx context.Context, p *printer) (string, error) 
 }
 
 func (sc *scenario) holoGrant(ctx context.Context, p *printer) (string, error) {
-	return sc.holoSQL(ctx, p, holoDatabase,
+	tag, err := sc.holoSQL(ctx, p, holoDatabase,
 		"GRANT CONNECT ON DATABASE "+holoDatabase+" TO "+sc.roleUser(),
 		"GRANT USAGE ON SCHEMA public TO "+sc.roleUser(),
 		"GRANT SELECT ON ALL TABLES IN SCHEMA public TO "+sc.roleUser())
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42704" {
+		return "", withHint(err, "testRole is not a database user of the instance yet: run CREATE USER %s first (Security Center > User Management)", sc.roleUser())
+	}
+	return tag, err
 }
 
 const dwVia = "darabonba-openapi CallApi, RPC, V3 signature"
