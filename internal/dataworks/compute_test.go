@@ -1,6 +1,7 @@
 package dataworks
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"sync/atomic"
@@ -78,6 +79,7 @@ type recorder struct {
 	calls atomic.Int32
 	ds    DataSource
 	group string
+	table string
 	delay time.Duration
 }
 
@@ -94,29 +96,40 @@ func (r *recorder) TestConnectivity(ctx context.Context, ds DataSource, groupID 
 	return Connectivity{State: Connectable, Message: "ignored", Steps: []Step{{Code: "assume_role", Message: "ok"}}}, nil
 }
 
+func (r *recorder) PreviewTable(ctx context.Context, ds DataSource, groupID, table string, limit int) (Preview, error) {
+	r.calls.Add(1)
+	r.ds, r.group, r.table = ds, groupID, table
+	v := "v"
+	rows := make([][]*string, limit+5) // more than asked: the Service cuts
+	for i := range rows {
+		rows[i] = []*string{&v, nil}
+	}
+	return Preview{Columns: []Column{{Name: "a", Type: "STRING"}, {Name: "b", Type: "BIGINT"}}, Rows: rows}, nil
+}
+
 func TestConnectivitySeam(t *testing.T) {
 	f := newFixture(t)
-	ws := f.workspace(rootA, "ws_std", WorkspaceStandard)
-	d := f.create(rootA, DataSourceInput{Workspace: ws.ID, Name: "b_sales", Type: "maxcompute", Properties: crossMC})
-	def := "Serverless_res_group_" + uidA + "_1"
-
-	// Without a Connector: the placeholder.
-	res := must(f.svc.TestConnectivity(ctx, rootA, ws.ID, d.ID, def))(t)
-	if res.State != Unsupport || res.Message != UnwiredMessage || len(res.Steps) != 2 || res.Steps[0].Code != StepValidate {
-		t.Fatalf("unwired: %+v", res)
+	// The Service refuses to run without a Connector.
+	if _, err := New(Options{Store: f.db, MasterKey: bytes.Repeat([]byte{7}, 32)}); err == nil {
+		t.Fatal("New without a Connector")
 	}
+	def := "Serverless_res_group_" + uidA + "_1"
 
 	rec := &recorder{}
 	f2 := newFixture(t, func(o *Options) { o.Connector = rec; o.TestTimeout = 200 * time.Millisecond })
-	ws = f2.workspace(rootA, "ws_std", WorkspaceStandard)
-	d = f2.create(rootA, DataSourceInput{Workspace: ws.ID, Name: "a_ak", Type: "maxcompute",
+	ws := f2.workspace(rootA, "ws_std", WorkspaceStandard)
+	d := f2.create(rootA, DataSourceInput{Workspace: ws.ID, Name: "a_ak", Type: "maxcompute",
 		Properties: `{"envType":"Prod","project":"a_prj","authType":"Ak","accessId":"id","accessKey":"the-secret"}`})
-	res = must(f2.svc.TestConnectivity(ctx, rootA, ws.ID, d.ID, "S_res_group_"+uidA+"_1"))(t)
+	res := must(f2.svc.TestConnectivity(ctx, rootA, ws.ID, d.ID, "S_res_group_"+uidA+"_1"))(t)
 	if res.State != Connectable || res.Message != "" || len(res.Steps) != 2 || res.Steps[1].Code != "assume_role" {
 		t.Fatalf("connectable: %+v", res)
 	}
 	if rec.ds.Props.AccessKey != "the-secret" || rec.ds.Owner != uidA || rec.group != def {
 		t.Fatalf("the connector got %+v on %s", rec.ds, rec.group)
+	}
+	// The result is recorded as the data source's last test.
+	if got := must(f2.svc.GetDataSource(ctx, rootA, d.ID))(t); got.ConnectState != Connectable || got.ConnectTime.IsZero() {
+		t.Fatalf("recorded: %+v", got)
 	}
 	byName := must(f2.svc.TestConnectivityByName(ctx, rootA, ws.ID, "A_AK", EnvProd, "S_res_group_"+uidA+"_1"))(t)
 	if byName.State != Connectable || rec.calls.Load() != 2 {
@@ -130,6 +143,9 @@ func TestConnectivitySeam(t *testing.T) {
 	res = must(f2.svc.TestConnectivity(ctx, rootA, ws.ID, d.ID, g.ID))(t)
 	if res.State != ConfigError || !strings.Contains(res.Message, "not associated with workspace") || len(res.Steps) != 1 {
 		t.Fatalf("not associated: %+v", res)
+	}
+	if got := must(f2.svc.GetDataSource(ctx, rootA, d.ID))(t); got.ConnectState != ConfigError || !strings.Contains(got.ConnectMessage, "not associated") {
+		t.Fatalf("recorded failure: %+v", got)
 	}
 	// Another account's group, workspace or data source.
 	f2.workspace(rootC, "ws_c", "")
@@ -157,4 +173,50 @@ func TestConnectivitySeam(t *testing.T) {
 	if res.State != Unreachable || !strings.Contains(res.Message, "did not finish within 200ms") {
 		t.Fatalf("timeout: %+v", res)
 	}
+}
+
+func TestPreviewTable(t *testing.T) {
+	rec := &recorder{}
+	f := newFixture(t, func(o *Options) { o.Connector = rec })
+	ws := f.workspace(rootA, "ws_std", WorkspaceStandard)
+	f.create(rootA, DataSourceInput{Workspace: ws.ID, Name: "b_sales", Type: "maxcompute", Properties: crossMC})
+	def := "Serverless_res_group_" + uidA + "_1"
+
+	// The defaults: Prod, 10 rows, the account's default group.
+	p := must(f.svc.PreviewTable(ctx, rootA, PreviewInput{Workspace: ws.ID, DataSource: "B_SALES", Table: "sale_detail"}))(t)
+	if len(p.Rows) != DefaultPreviewRows || len(p.Columns) != 2 || rec.group != def || rec.table != "sale_detail" || rec.ds.Env != EnvProd || rec.ds.Owner != uidA {
+		t.Fatalf("preview: %d rows on %s of %+v", len(p.Rows), rec.group, rec.ds)
+	}
+	p = must(f.svc.PreviewTable(ctx, rootA, PreviewInput{Workspace: ws.ID, DataSource: "b_sales", Table: "t", Limit: 3, Group: "S_res_group_" + uidA + "_1"}))(t)
+	if len(p.Rows) != 3 {
+		t.Fatalf("Limit 3: %d rows", len(p.Rows))
+	}
+	for _, tc := range []struct {
+		in   PreviewInput
+		code string
+	}{
+		{PreviewInput{Workspace: ws.ID, DataSource: "b_sales", Table: "t", Limit: 101}, "InvalidParameter.Limit"},
+		{PreviewInput{Workspace: ws.ID, DataSource: "b_sales", Table: "t", Limit: -1}, "InvalidParameter.Limit"},
+		{PreviewInput{Workspace: ws.ID, DataSource: "b_sales", Table: " "}, "InvalidParameter.TableName"},
+		{PreviewInput{Workspace: ws.ID, DataSource: "b_sales", Table: "t", Env: "Test"}, "InvalidParameter.EnvType"},
+		{PreviewInput{Workspace: ws.ID, DataSource: "b_sales", Table: "t", Env: EnvDev}, CodeConnectionNotExists},
+		{PreviewInput{Workspace: ws.ID + 1, DataSource: "b_sales", Table: "t"}, CodeProjectNotExists},
+		{PreviewInput{Workspace: ws.ID, DataSource: "b_sales", Table: "t", Group: "Serverless_res_group_" + uidC + "_1"}, CodeResourceGroupNotExist},
+	} {
+		_, err := f.svc.PreviewTable(ctx, rootA, tc.in)
+		wantCode(t, err, tc.code)
+	}
+	// Another account previews nothing of A's.
+	f.workspace(rootC, "ws_c", "")
+	_, err := f.svc.PreviewTable(ctx, rootC, PreviewInput{Workspace: ws.ID, DataSource: "b_sales", Table: "t"})
+	wantCode(t, err, CodeProjectNotExists)
+	// A group not associated with the workspace, and a stopped one.
+	g := must(f.svc.CreateResourceGroup(ctx, rootA, GroupInput{Name: "other", PaymentType: "PostPaid"}))(t)
+	_, err = f.svc.PreviewTable(ctx, rootA, PreviewInput{Workspace: ws.ID, DataSource: "b_sales", Table: "t", Group: g.ID})
+	wantCode(t, err, CodeAssociationNotExists, "is not associated with workspace")
+	if err := f.svc.SetGroupStatus(ctx, def, GroupStop); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.PreviewTable(ctx, rootA, PreviewInput{Workspace: ws.ID, DataSource: "b_sales", Table: "t"})
+	wantCode(t, err, CodeResourceGroupStopped, "is Stop")
 }

@@ -54,21 +54,41 @@ const StepValidate = "validate_input_parameters"
 // is Unreachable.
 const DefaultTestTimeout = 60 * time.Second
 
-// Connector tests a data source from a resource group. The connectivity
-// package implements it; until then the Service uses UnwiredConnector.
+// Connector tests a data source from a resource group, and reads a
+// table's first rows through it. Package dataworks/connectivity
+// implements it; the Service requires one.
 //
-// The Service calls TestConnectivity inside the group's worker pool
+// The Service calls both methods inside the group's worker pool
 // (Group.Run), after its own StepValidate step has checked that the data
 // source exists in a workspace of the caller's account, that the group
 // belongs to that account, is associated with the workspace and is
 // Normal. ds carries its secrets (from Reveal) and the workspace owner's
 // account (ds.Owner), the account DataWorks acts for: assume roles as
 // engine.dataworks.aliyuncs.com on behalf of ds.Owner, never an account
-// taken from the request. Return the steps after StepValidate, in order,
-// each with what it did or what to fix; return an error only when the
-// test itself could not run (it becomes InternalError).
+// taken from the request.
 type Connector interface {
+	// TestConnectivity returns the steps after StepValidate, in order,
+	// each with what it did or what to fix; it returns an error only when
+	// the test itself could not run (it becomes InternalError).
 	TestConnectivity(ctx context.Context, ds DataSource, groupID string) (Connectivity, error)
+	// PreviewTable reads up to limit rows of a table of ds's project or
+	// database with ds's identity. A refusal is an *apierr.Error that
+	// keeps the engine's code (ODPS-0420095, 42501, NoPermission...) and
+	// says which grant or statement is missing.
+	PreviewTable(ctx context.Context, ds DataSource, groupID, table string, limit int) (Preview, error)
+}
+
+// Preview is the first rows of a table: values as text, nil for NULL.
+type Preview struct {
+	Columns []Column
+	Rows    [][]*string
+}
+
+// Column is a previewed column: its name and its type as the engine
+// names it.
+type Column struct {
+	Name string
+	Type string
 }
 
 // TestConnectivity tests one environment of a data source (by id) of a
@@ -122,19 +142,20 @@ func (s *Service) testConnectivity(ctx context.Context, caller *iam.Identity, wo
 	if err != nil {
 		return Connectivity{}, err
 	}
-	fail := func(state ConnectState, msg string) Connectivity {
-		return Connectivity{State: state, Message: msg, Steps: []Step{{Code: StepValidate, Message: msg, Start: start, End: s.o.Now()}}}
+	fail := func(state ConnectState, msg string) (Connectivity, error) {
+		res := Connectivity{State: state, Message: msg, Steps: []Step{{Code: StepValidate, Message: msg, Start: start, End: s.o.Now()}}}
+		return res, s.record(ctx, rec.ID, res)
 	}
 	if !associated {
 		return fail(ConfigError, fmt.Sprintf("resource group %s is not associated with workspace %d: associate it (AssociateProjectToResourceGroup), or test from a group that is",
-			g.ID, workspace)), nil
+			g.ID, workspace))
 	}
 	pool, err := s.Pool(ctx, g.ID)
 	if err != nil {
 		return Connectivity{}, err
 	}
 	if st := pool.Status(); st != GroupNormal {
-		return fail(Unsupport, (&GroupStoppedError{ID: g.ID, Status: st}).Error()), nil
+		return fail(Unsupport, (&GroupStoppedError{ID: g.ID, Status: st}).Error())
 	}
 	ds, err := s.Reveal(ctx, rec.ID)
 	if err != nil {
@@ -152,10 +173,11 @@ func (s *Service) testConnectivity(ctx context.Context, caller *iam.Identity, wo
 	var stopped *GroupStoppedError
 	switch {
 	case errors.As(err, &stopped):
-		return fail(Unsupport, stopped.Error()), nil
+		return fail(Unsupport, stopped.Error())
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 		msg := fmt.Sprintf("the test did not finish within %s: resource group %s could not reach the %s endpoint in time", s.o.TestTimeout, g.ID, ds.Type)
-		return Connectivity{State: Unreachable, Message: msg, Steps: []Step{validated, {Code: "timeout", Message: msg, Start: validated.End, End: s.o.Now()}}}, nil
+		res = Connectivity{State: Unreachable, Message: msg, Steps: []Step{validated, {Code: "timeout", Message: msg, Start: validated.End, End: s.o.Now()}}}
+		return res, s.record(ctx, rec.ID, res)
 	case err != nil:
 		return Connectivity{}, internal(err)
 	}
@@ -163,5 +185,19 @@ func (s *Service) testConnectivity(ctx context.Context, caller *iam.Identity, wo
 	if res.State == Connectable {
 		res.Message = ""
 	}
-	return res, nil
+	return res, s.record(ctx, rec.ID, res)
+}
+
+// record stores a test's result as the data source's last one (the
+// 2020-05-18 ConnectStatus). A data source deleted while it was tested
+// has nothing to record.
+func (s *Service) record(ctx context.Context, id int64, res Connectivity) error {
+	err := s.update(ctx, func(tx store.Tx) error {
+		err := tx.SetDataSourceConnectivity(id, string(res.State), res.Message, s.o.Now())
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	return err
 }

@@ -34,6 +34,11 @@ type DataSource struct {
 	// Default marks a compute resource that is the first of its type and
 	// environment in its workspace (WhetherDefault).
 	Default bool
+	// The last connectivity test of this environment (from any resource
+	// group): "" when it was never tested since it was created or updated.
+	ConnectState   ConnectState
+	ConnectMessage string
+	ConnectTime    time.Time
 }
 
 // CrossAccount reports whether the source reaches another account's
@@ -75,7 +80,8 @@ func dataSourceFrom(rec store.DataSource, w store.Workspace) (DataSource, error)
 	}
 	return DataSource{ID: rec.ID, Workspace: rec.Workspace, Owner: w.Owner, Region: w.Region, Name: rec.Name, Env: rec.Env,
 		Type: rec.Type, Mode: rec.Mode, Props: p, Description: rec.Description, CreateUser: rec.CreateUser,
-		ModifyUser: rec.ModifyUser, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt}, nil
+		ModifyUser: rec.ModifyUser, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
+		ConnectState: ConnectState(rec.ConnectState), ConnectMessage: rec.ConnectMessage, ConnectTime: rec.ConnectTime}, nil
 }
 
 // DataSourceInput describes a new data source (or compute resource).

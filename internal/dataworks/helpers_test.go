@@ -78,7 +78,8 @@ func newFixture(t testing.TB, opts ...func(*Options)) *fixture {
 	}
 	o := Options{Store: db, MasterKey: bytes.Repeat([]byte{7}, 32), DefaultRegion: "cn-hangzhou",
 		ValidRegion: func(r string) bool { return r == "cn-hangzhou" || r == "cn-shanghai" },
-		Now:         func() time.Time { f.clock = f.clock.Add(time.Second); return f.clock }}
+		Now:         func() time.Time { f.clock = f.clock.Add(time.Second); return f.clock },
+		Connector:   &recorder{}}
 	for _, fn := range opts {
 		fn(&o)
 	}

@@ -30,8 +30,8 @@ type Options struct {
 	DefaultRegion string
 	// ValidRegion reports whether a region id is one localyun knows.
 	ValidRegion func(string) bool
-	// Connector runs connectivity tests; nil wires the placeholder that
-	// answers Unsupport (see unwired.go) until the real one exists.
+	// Connector runs connectivity tests and previews (package
+	// dataworks/connectivity); required.
 	Connector Connector
 	// GroupConcurrency bounds the tasks each resource group runs at once
 	// (default DefaultGroupConcurrency).
@@ -57,6 +57,9 @@ func New(o Options) (*Service, error) {
 	if o.Store == nil {
 		return nil, errors.New("dataworks: no store")
 	}
+	if o.Connector == nil {
+		return nil, errors.New("dataworks: no Connector (the connectivity tests and previews need one)")
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -77,10 +80,6 @@ func New(o Options) (*Service, error) {
 	}
 	if o.TestTimeout <= 0 {
 		o.TestTimeout = DefaultTestTimeout
-	}
-	if o.Connector == nil {
-		// Placeholder until the connectivity tests are written: see unwired.go.
-		o.Connector = UnwiredConnector{}
 	}
 	seal, err := newSealer(o.MasterKey, o.Rand)
 	if err != nil {

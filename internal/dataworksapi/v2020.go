@@ -350,7 +350,7 @@ func (a *api) listDataSources2020(ctx context.Context, c *gateway.Call) (any, er
 	list := make([]dataSource2020, 0, len(p.Items))
 	for i, d := range p.Items {
 		list = append(list, dataSource2020{
-			ConnectStatus: 2, Content: d.Props.String(), DataSourceType: dataworks.LegacyType(d.Type), Description: d.Description,
+			ConnectStatus: connectStatus(d.ConnectState), Content: d.Props.String(), DataSourceType: dataworks.LegacyType(d.Type), Description: d.Description,
 			EnvType: envType2020(d.Env), GmtCreate: gmt(d.CreatedAt), GmtModified: gmt(d.UpdatedAt), ID: d.ID, Name: d.Name,
 			Operator: d.ModifyUser, ProjectID: d.Workspace, Sequence: int(offset) + i + 1, Status: 1, TenantID: tenantID(d.Owner),
 		})
@@ -452,4 +452,14 @@ func (a *api) listResourceGroups2020(ctx context.Context, c *gateway.Call) (any,
 		Success        bool                `json:"Success"`
 		Data           []resourceGroup2020 `json:"Data"`
 	}{200, true, list}, nil
+}
+
+// connectStatus is the 2020-05-18 ConnectStatus of a data source: 1 when
+// its last connectivity test found it Connectable, else 2 (failed, or
+// never tested since it was created or updated).
+func connectStatus(state dataworks.ConnectState) int {
+	if state == dataworks.Connectable {
+		return 1
+	}
+	return 2
 }

@@ -13,8 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/localyun/localyun/internal/apierr"
 	"github.com/localyun/localyun/internal/gateway"
 	"github.com/localyun/localyun/internal/hologres"
+	"github.com/localyun/localyun/internal/iam"
+	"github.com/localyun/localyun/internal/policy"
 )
 
 // Version is the API version.
@@ -72,11 +75,41 @@ func (a *api) all(c *gateway.Call) string {
 // handler runs.
 func (a *api) instance(c *gateway.Call) string {
 	id := c.String("instanceId")
-	region, owner := a.defaultRegion, c.Caller.Account
-	if in, err := a.svc.GetInstance(context.Background(), id); err == nil {
-		region, owner = in.Region, in.Owner
+	in := hologres.Instance{ID: id, Region: a.defaultRegion, Owner: c.Caller.Account}
+	if found, err := a.svc.GetInstance(context.Background(), id); err == nil {
+		in = found
 	}
-	return "acs:hologram:" + region + ":" + owner + ":instance/" + id
+	return InstanceARN(in)
+}
+
+// InstanceARN is the resource every instance action is authorized on:
+// acs:hologram:<region>:<owner uid>:instance/<id>.
+func InstanceARN(in hologres.Instance) string {
+	return "acs:hologram:" + in.Region + ":" + in.Owner + ":instance/" + in.ID
+}
+
+// Authorize decides hologram:<action> on an instance for a caller inside
+// localyun (DataWorks' connectivity tests and previews) exactly as the
+// gateway decides it for the OpenAPI: the same action, the ARN of
+// InstanceARN, iam.Authorize with its audit record, and the OpenAPI's
+// denial text. in names the instance; for one that does not exist, its id
+// with the owner and region to name it in.
+func Authorize(ctx context.Context, ident *iam.Service, caller *iam.Identity, action string, in hologres.Instance, requestID string) error {
+	now := ident.Now().UTC()
+	err := ident.Authorize(ctx, caller, iam.Check{Action: action, Resource: InstanceARN(in), ResourceAccount: in.Owner,
+		Context: policy.Context{
+			{Key: policy.KeyCurrentTime, Values: []string{now.Format(time.RFC3339)}},
+			{Key: policy.KeySecureTransport, Values: []string{"true"}},
+			{Key: policy.KeyMFAPresent, Values: []string{"false"}},
+			{Key: policy.KeyPrincipalARN, Values: []string{caller.ARN()}},
+		},
+		RequestID: requestID})
+	if e := apierr.As(err); e != nil && e.Code == "NoPermission" {
+		d := *e
+		d.Message = deniedMessage
+		return &d
+	}
+	return err
 }
 
 func envelope(data map[string]any) map[string]any {

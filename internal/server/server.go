@@ -185,7 +185,8 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	}
 	defer holo.close()
 
-	dw, err := newDataWorks(cfg.DataWorks, db, master, cfg.DefaultRegion, now, log)
+	dw, err := newDataWorks(cfg.DataWorks, dataWorksDeps{store: db, master: master, defaultRegion: cfg.DefaultRegion,
+		iam: ident, sts: stsSvc, mc: mc, holo: holo.svc, now: now, log: log})
 	if err != nil {
 		return err
 	}

@@ -200,8 +200,13 @@ type Tx interface {
 	// environment, is taken.
 	CreateDataSource(DataSource) error
 	// UpdateDataSource replaces a record's Mode, Properties, Secrets,
-	// Description, ModifyUser and UpdatedAt.
+	// Description, ModifyUser and UpdatedAt, and clears its last
+	// connectivity test (the properties it tested may have changed).
 	UpdateDataSource(DataSource) error
+	// SetDataSourceConnectivity records the result of a record's last
+	// connectivity test (ConnectState, ConnectMessage, ConnectTime); a
+	// *NotFoundError when there is no such record.
+	SetDataSourceConnectivity(id int64, state, message string, at time.Time) error
 	DeleteDataSource(id int64) error
 
 	// CreateResourceGroup stores a new resource group; an ExistsError when
@@ -387,6 +392,12 @@ type DataSource struct {
 	ModifyUser  string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// The last connectivity test: its state (Connectable, ConfigError,
+	// Unreachable, Unsupport; "" when never tested since the record was
+	// created or updated), message and time.
+	ConnectState   string
+	ConnectMessage string
+	ConnectTime    time.Time
 }
 
 // DataSourceQuery selects records of one kind in a workspace.

@@ -109,14 +109,14 @@ func TestDataWorksResourceGroups(t *testing.T) {
 		t.Fatalf("C's default group: %v", cg)
 	}
 
-	// The connectivity seam: a data source tested on an associated group
-	// runs on the group and answers from the connector, not wired yet.
+	// A data source tested on an associated group runs on the group: C
+	// has no role testRole, so the test stops at assume_role.
 	dsID := id64(mustDW24(t, a24, "CreateDataSource", map[string]string{"ProjectId": itoa(ws2), "Name": "b_sales", "Type": "maxcompute",
 		"ConnectionProperties": `{"envType":"Prod","project":"b_sales","authType":"RamRole","crossAccountOwnerId":"` + c.AccountID + `","crossAccountRoleName":"testRole"}`})["Id"])
 	conn := mustDW24(t, a24, "TestDataSourceConnectivity", map[string]string{"ProjectId": itoa(ws2), "DataSourceId": itoa(dsID), "ResourceGroupId": etl})
 	cn := checkShape(t, "TestDataSourceConnectivity.Connectivity", conn["Connectivity"], shape{"ConnectMessage": "s", "ConnectState": "s", "DetailLogs": "a"})
 	logs := cn["DetailLogs"].([]any)
-	if cn["ConnectState"] != "Unsupport" || cn["ConnectMessage"] != "connectivity tests are not wired yet" || len(logs) != 2 ||
+	if cn["ConnectState"] != "ConfigError" || !strings.Contains(cn["ConnectMessage"].(string), "has no RAM role testRole") || len(logs) != 2 ||
 		checkShape(t, "DetailLogs item", logs[0], shape{"Code": "s", "Message": "s", "StartTime": "n", "EndTime": "n"})["Code"] != "validate_input_parameters" {
 		t.Fatalf("TestDataSourceConnectivity: %v", conn)
 	}
@@ -125,7 +125,7 @@ func TestDataWorksResourceGroups(t *testing.T) {
 	tested := must(c20.TestNetworkConnection(tn))(t)
 	tl := checkShape(t, "TestNetworkConnection", body(t, tested.GetHttpContentString()), shape{"RequestId": "s", "Success": "b", "TaskList": "o"})
 	checkShape(t, "TaskList", tl["TaskList"], shape{"ConnectStatus": "b", "ConnectMessage": "s"})
-	if tested.TaskList.ConnectStatus || tested.TaskList.ConnectMessage != "connectivity tests are not wired yet" {
+	if tested.TaskList.ConnectStatus || !strings.Contains(tested.TaskList.ConnectMessage, "EntityNotExist.Role") {
 		t.Fatalf("TestNetworkConnection: %s", tested.GetHttpContentString())
 	}
 	tn.EnvType = "2"

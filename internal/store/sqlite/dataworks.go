@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/localyun/localyun/internal/store"
 )
@@ -46,14 +47,18 @@ func (t *txn) CreateWorkspace(w store.Workspace) error {
 
 // --- DataWorks data sources and compute resources ---
 
-const dataSourceColumns = `id, kind, workspace, name, env, type, mode, properties, secrets, description, create_user, modify_user, created, updated`
+const dataSourceColumns = `id, kind, workspace, name, env, type, mode, properties, secrets, description, create_user, modify_user, created, updated, ` +
+	`connect_state, connect_message, connect_time`
 
 func scanDataSource(s scanner) (store.DataSource, error) {
 	var d store.DataSource
-	var created, updated int64
+	var created, updated, tested int64
 	err := s.Scan(&d.ID, &d.Kind, &d.Workspace, &d.Name, &d.Env, &d.Type, &d.Mode, &d.Properties, &d.Secrets, &d.Description,
-		&d.CreateUser, &d.ModifyUser, &created, &updated)
+		&d.CreateUser, &d.ModifyUser, &created, &updated, &d.ConnectState, &d.ConnectMessage, &tested)
 	d.CreatedAt, d.UpdatedAt = fromNanos(created), fromNanos(updated)
+	if tested != 0 {
+		d.ConnectTime = fromNanos(tested)
+	}
 	return d, err
 }
 
@@ -184,18 +189,36 @@ func (t *txn) CreateDataSource(d store.DataSource) error {
 		return mapError(err)
 	}
 	return t.insert("data source", d.Name+" ("+d.Env+")", `INSERT INTO dw_data_sources (name_key, group_created, group_id, `+dataSourceColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nameKey(d.Name), groupCreated, groupID, d.ID, d.Kind, d.Workspace, d.Name, d.Env, d.Type, d.Mode, d.Properties, d.Secrets,
-		d.Description, d.CreateUser, d.ModifyUser, toNanos(d.CreatedAt), toNanos(d.UpdatedAt))
+		d.Description, d.CreateUser, d.ModifyUser, toNanos(d.CreatedAt), toNanos(d.UpdatedAt), d.ConnectState, d.ConnectMessage, connectTime(d.ConnectTime))
 }
 
 func (t *txn) UpdateDataSource(d store.DataSource) error {
-	res, err := t.exec(`UPDATE dw_data_sources SET mode = ?, properties = ?, secrets = ?, description = ?, modify_user = ?, updated = ? WHERE id = ?`,
+	res, err := t.exec(`UPDATE dw_data_sources SET mode = ?, properties = ?, secrets = ?, description = ?, modify_user = ?, updated = ?,
+		connect_state = '', connect_message = '', connect_time = 0 WHERE id = ?`,
 		d.Mode, d.Properties, d.Secrets, d.Description, d.ModifyUser, toNanos(d.UpdatedAt), d.ID)
 	if err != nil {
 		return err
 	}
 	return mustAffect(res, "data source", strconv.FormatInt(d.ID, 10))
+}
+
+func (t *txn) SetDataSourceConnectivity(id int64, state, message string, at time.Time) error {
+	res, err := t.exec(`UPDATE dw_data_sources SET connect_state = ?, connect_message = ?, connect_time = ? WHERE id = ?`,
+		state, message, connectTime(at), id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "data source", strconv.FormatInt(id, 10))
+}
+
+// connectTime is 0 for a record never tested.
+func connectTime(at time.Time) int64 {
+	if at.IsZero() {
+		return 0
+	}
+	return toNanos(at)
 }
 
 func (t *txn) DeleteDataSource(id int64) error {

@@ -192,6 +192,9 @@ var migrations = []string{
 		PRIMARY KEY (group_id, workspace)
 	);
 	CREATE INDEX dw_group_workspaces_workspace ON dw_group_workspaces (workspace, group_id);`,
+	`ALTER TABLE dw_data_sources ADD COLUMN connect_state TEXT NOT NULL DEFAULT '';
+	ALTER TABLE dw_data_sources ADD COLUMN connect_message TEXT NOT NULL DEFAULT '';
+	ALTER TABLE dw_data_sources ADD COLUMN connect_time INTEGER NOT NULL DEFAULT 0;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

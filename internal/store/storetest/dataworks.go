@@ -116,6 +116,30 @@ func testDataSources(t *testing.T, s store.Store) {
 		equal(t, cr.ID, int64(4), "compute resource by name")
 		return err
 	})
+	// The last connectivity test is recorded, and an update clears it.
+	update(t, s, func(tx store.Tx) error {
+		return tx.SetDataSourceConnectivity(2, "ConfigError", "add the user", t0.Add(2*time.Minute))
+	})
+	view(t, s, func(r store.Reader) error {
+		got, err := r.GetDataSource(2)
+		equal(t, got.ConnectState, "ConfigError", "connect state")
+		equal(t, got.ConnectMessage, "add the user", "connect message")
+		equal(t, got.ConnectTime, t0.Add(2*time.Minute), "connect time")
+		untested, _ := r.GetDataSource(3)
+		equal(t, untested.ConnectState, "", "never tested")
+		equal(t, untested.ConnectTime.IsZero(), true, "never tested: no time")
+		return err
+	})
+	wantErr(t, s.Update(ctx, func(tx store.Tx) error { return tx.SetDataSourceConnectivity(99, "Connectable", "", t0) }), store.ErrNotFound, "test result of no record")
+	update(t, s, func(tx store.Tx) error {
+		d := dataSource(2, store.DataSourceKind, 10001, "odps_src", "Dev", "maxcompute", t0)
+		return tx.UpdateDataSource(d)
+	})
+	view(t, s, func(r store.Reader) error {
+		got, err := r.GetDataSource(2)
+		equal(t, got.ConnectState, "", "an update clears the test result")
+		return err
+	})
 	update(t, s, func(tx store.Tx) error { return tx.DeleteDataSource(2) })
 	wantErr(t, s.Update(ctx, func(tx store.Tx) error { return tx.DeleteDataSource(2) }), store.ErrNotFound, "delete twice")
 	wantErr(t, s.Update(ctx, func(tx store.Tx) error {
