@@ -53,6 +53,11 @@ func (a *api) actions2024() []gateway.Action {
 			[]gateway.Param{p24ProjectID, {Name: "DataSourceId", Kind: gateway.Int, Required: true, Min: 1, Max: 1 << 62},
 				{Name: "ResourceGroupId", Required: true, MaxLen: 128}},
 			a.workspace("ProjectId"), a.testDataSourceConnectivity),
+		a.act(v, "PreviewDataSourceTable", "localyun extension: reads the first rows of a table through a data source (by name and EnvType Prod|Dev), on a resource group (default: the account's default group), as the data source's identity; values as text, NULL as null.",
+			[]gateway.Param{p24ProjectID, {Name: "DataSourceName", Required: true, MaxLen: dataworks.MaxNameLen}, {Name: "EnvType", MaxLen: 8},
+				{Name: "TableName", Required: true, MaxLen: dataworks.MaxTableNameLen},
+				{Name: "Limit", Kind: gateway.Int, Min: 1, Max: dataworks.MaxPreviewRows}, {Name: "ResourceGroupId", MaxLen: 128}},
+			a.workspace("ProjectId"), a.previewDataSourceTable),
 	}
 	actions = append(actions, a.groupActions2024()...)
 	return append(actions, a.computeActions2024(listFilters)...)
@@ -372,4 +377,32 @@ func (a *api) testDataSourceConnectivity(ctx context.Context, c *gateway.Call) (
 	return struct {
 		Connectivity connectivity `json:"Connectivity"`
 	}{connectivity{res.Message, string(res.State), logs}}, nil
+}
+
+// previewDataSourceTable serves PreviewDataSourceTable, a localyun
+// extension of the 2024-05-18 API (docs/dataworks.md, "Preview").
+func (a *api) previewDataSourceTable(ctx context.Context, c *gateway.Call) (any, error) {
+	p, err := a.svc.PreviewTable(ctx, c.Caller, dataworks.PreviewInput{Workspace: c.Int("ProjectId", 0), DataSource: c.String("DataSourceName"),
+		Env: c.String("EnvType"), Table: c.String("TableName"), Limit: int(c.Int("Limit", 0)), Group: c.String("ResourceGroupId")})
+	if err != nil {
+		return nil, err
+	}
+	type column struct {
+		Name string `json:"Name"`
+		Type string `json:"Type"`
+	}
+	type data struct {
+		DataSourceName string      `json:"DataSourceName"`
+		TableName      string      `json:"TableName"`
+		Columns        []column    `json:"Columns"`
+		Rows           [][]*string `json:"Rows"`
+	}
+	d := data{DataSourceName: c.String("DataSourceName"), TableName: c.String("TableName"), Columns: []column{}, Rows: [][]*string{}}
+	for _, col := range p.Columns {
+		d.Columns = append(d.Columns, column(col))
+	}
+	d.Rows = append(d.Rows, p.Rows...)
+	return struct {
+		Data data `json:"Data"`
+	}{d}, nil
 }

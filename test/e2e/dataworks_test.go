@@ -74,6 +74,7 @@ var dw24Wire = map[string]struct {
 	"ListResourceGroupAssociateProjects": {"POST", false},
 	"CreateComputeResource":              {"POST", false}, "GetComputeResource": {"POST", false}, "ListComputeResources": {"POST", false},
 	"UpdateComputeResource": {"POST", false}, "DeleteComputeResource": {"POST", false},
+	"PreviewDataSourceTable": {"POST", false},
 }
 
 // dw24 calls a 2024-05-18 action with darabonba's CallApi (V3 signature)
