@@ -16,14 +16,6 @@ import (
 // must fail at the step where a user would see it, with the message that
 // says what to fix.
 
-// pendingSteps are demo steps whose API is not served yet: they may fail,
-// but only by the server not knowing the action. Remove an entry when the
-// action lands.
-var pendingSteps = map[string]string{
-	"preview-maxcompute": "InvalidAction.NotFound",
-	"preview-hologres":   "InvalidAction.NotFound",
-}
-
 // summaryLine matches a row of the demo's summary table.
 var summaryLine = regexp.MustCompile(`(?m)^(\d+\.\d+) ([a-z-]+)\s+(\S)\s+.*\s(ok|FAIL|SKIPPED)$`)
 
@@ -60,19 +52,16 @@ func TestDemo(t *testing.T) {
 	start := time.Now()
 	out, code, errOut := runDemo(t)
 	t.Logf("localyun demo: exit %d in %s", code, time.Since(start).Round(time.Second))
-	failed := 0
 	for key, outcome := range demoResults(t, out) {
-		if outcome == "ok" {
-			continue
-		}
-		failed++
-		why, pending := pendingSteps[key]
-		if !pending || outcome != "FAIL" || !strings.Contains(out, why) {
-			t.Errorf("step %s: %s\n%s\n%s", key, outcome, out, errOut)
+		if outcome != "ok" {
+			t.Errorf("step %s: %s", key, outcome)
 		}
 	}
-	if (failed == 0) != (code == 0) {
-		t.Fatalf("%d steps failed, exit %d: %s", failed, code, errOut)
+	if code != 0 || t.Failed() {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	if !strings.Contains(out, "26 of 26 steps behaved as the seed says") {
+		t.Errorf("no success line:\n%s", out)
 	}
 	for _, want := range []string{
 		"add user `RAM$account-b:role/testRole`;", "list users;", "show grants for `RAM$account-b:role/testRole`;",
