@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/localyun/localyun/internal/datadir"
 	"github.com/localyun/localyun/internal/demo"
 	"github.com/localyun/localyun/internal/demo/localserver"
 	"github.com/localyun/localyun/internal/server"
@@ -147,10 +149,10 @@ func printConnect(w io.Writer, srv *localserver.Server, r *demo.Report) {
 The server keeps running (Ctrl-C stops it%s).
 
 SDK endpoint (monolithic SDK: client.Domain; darabonba: Endpoint, Protocol HTTP):
-  %s   (HTTPS: %s; trust it with SSL_CERT_FILE=%s/cert.pem)
+  %s   (HTTPS: %s; trust it with SSL_CERT_FILE=%s)
 
 Account B (resource owner), account A (DataWorks operator), account C:
-`, removedNote(srv), srv.Addrs.HTTP, srv.Addrs.HTTPS, srv.DataDir)
+`, removedNote(srv), srv.Addrs.HTTP, srv.Addrs.HTTPS, filepath.Join(srv.DataDir, datadir.CertFile))
 	for _, a := range []struct {
 		label string
 		acct  demo.Account
