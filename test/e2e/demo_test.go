@@ -131,3 +131,56 @@ func TestDemoUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoKeep: with --keep the server stays up for the user, who can use
+// the admin commands on its data directory; Ctrl-C stops it cleanly and
+// removes the temporary directory.
+func TestDemoKeep(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binary, "demo", "--keep", "--holo-ports", nextHoloPorts())
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer cmd.Process.Kill() //nolint:errcheck // after a failure only
+	deadline := time.Now().Add(3 * time.Minute)
+	for !strings.Contains(out.String(), "The server keeps running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection help after 3 minutes:\n%s", out.String())
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the demo exited: %v\n%s", err, out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	m := regexp.MustCompile(`localyun audit tail --data-dir (\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no data directory in the help:\n%s", out.String())
+	}
+	dataDir := m[1]
+	list, code, errOut := runCmd(t, exec.Command(binary, "account", "list", "--data-dir", dataDir))
+	if code != 0 || !strings.Contains(list, "account-b") {
+		t.Fatalf("account list on the kept server: exit %d %s %s", code, list, errOut)
+	}
+	for _, want := range []string{"psql \"host=127.0.0.1 port=", "localyun odps --endpoint http://", "ALIBABA_CLOUD_ACCESS_KEY_ID="} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the help lacks %q", want)
+		}
+	}
+	cmd.Process.Signal(os.Interrupt) //nolint:errcheck
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("after Ctrl-C: %v\n%s", err, out.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the demo did not stop within 60 s of Ctrl-C")
+	}
+	if _, err := os.Stat(filepath.Dir(dataDir)); !os.IsNotExist(err) {
+		t.Errorf("%s is left behind: %v", filepath.Dir(dataDir), err)
+	}
+}
