@@ -53,7 +53,7 @@ func (a *api) actions2024() []gateway.Action {
 			[]gateway.Param{p24ProjectID, {Name: "DataSourceId", Kind: gateway.Int, Required: true, Min: 1, Max: 1 << 62},
 				{Name: "ResourceGroupId", Required: true, MaxLen: 128}},
 			a.workspace("ProjectId"), a.testDataSourceConnectivity),
-		a.act(v, "PreviewDataSourceTable", "localyun extension: reads the first rows of a table through a data source (by name and EnvType Prod|Dev), on a resource group (default: the account's default group), as the data source's identity; values as text, NULL as null.",
+		a.act(v, "PreviewDataSourceTable", "localyun extension: reads the first rows of a table through a data source (by name and EnvType, Prod or Dev), on a resource group (default: the account's default group), as the data source's identity; values as text, NULL as null.",
 			[]gateway.Param{p24ProjectID, {Name: "DataSourceName", Required: true, MaxLen: dataworks.MaxNameLen}, {Name: "EnvType", MaxLen: 8},
 				{Name: "TableName", Required: true, MaxLen: dataworks.MaxTableNameLen},
 				{Name: "Limit", Kind: gateway.Int, Min: 1, Max: dataworks.MaxPreviewRows}, {Name: "ResourceGroupId", MaxLen: 128}},

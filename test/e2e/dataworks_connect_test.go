@@ -131,6 +131,13 @@ func TestDataWorksConnectivityMaxCompute(t *testing.T) {
 		wantState(t, connectivity(t, a24, ws, newSource("no_prj", "no_such_prj", "testRole"), def), "ConfigError", "resolve_endpoint",
 			"account "+b.AccountID+" has no MaxCompute project no_such_prj", "ODPS-0420111")
 	})
+	t.Run("project in another region", func(t *testing.T) {
+		sh := maxcompute.CreateCreateProjectRequest()
+		sh.ProjectName, sh.OdpsRegionId, sh.OdpsSpecificationType, sh.OrderType = "b_sh_prj", "cn-shanghai", "OdpsStandard", "PayAsYouGo"
+		must(s.MaxCompute(b.Creds()).CreateProject(sh))(t)
+		wantState(t, connectivity(t, a24, ws, newSource("wrong_region", "b_sh_prj", "testRole"), def), "ConfigError", "resolve_endpoint",
+			"is in cn-shanghai, not cn-hangzhou: set regionId to cn-shanghai")
+	})
 	t.Run("role not a project member", func(t *testing.T) {
 		wantState(t, connectivity(t, a24, ws, src, def), "ConfigError", "check_privilege",
 			"add user "+principal+";", "ODPS-0420095")

@@ -50,7 +50,7 @@ func nextHoloPorts() string {
 // StartHoloServer starts a server whose Hologres clusters live in a
 // directory of their own (reachable by the clusters' user when the tests
 // run as root) and are removed with it.
-func StartHoloServer(t *testing.T, flags ...string) *Server {
+func StartHoloServer(t testing.TB, flags ...string) *Server {
 	t.Helper()
 	flags = append(flags, "--holo-ports", nextHoloPorts())
 	if os.Geteuid() == 0 {
@@ -89,7 +89,7 @@ func holoROA(client *openapi.Client, action, method, path string, body map[strin
 
 // holoInstance creates an instance over the OpenAPI and waits until it
 // runs; it returns its id and endpoint.
-func holoInstance(t *testing.T, s *Server, owner Creds, name string) (string, string) {
+func holoInstance(t testing.TB, s *Server, owner Creds, name string) (string, string) {
 	t.Helper()
 	client := s.Dara(t, owner, "")
 	created, err := holoROA(client, "CreateInstance", "POST", "/api/v1/instances/create", map[string]any{"instanceName": name, "regionId": "cn-hangzhou"})
@@ -159,7 +159,7 @@ func pgConnect(ctx context.Context, endpoint string, l pgLogin) (*pgx.Conn, erro
 	return pgx.ConnectConfig(ctx, cfg)
 }
 
-func mustConnect(t *testing.T, endpoint string, l pgLogin) *pgx.Conn {
+func mustConnect(t testing.TB, endpoint string, l pgLogin) *pgx.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -185,7 +185,7 @@ func pgErr(t *testing.T, err error, code, want string) *pgconn.PgError {
 	return pe
 }
 
-func exec1(t *testing.T, c *pgx.Conn, sql string, args ...any) {
+func exec1(t testing.TB, c *pgx.Conn, sql string, args ...any) {
 	t.Helper()
 	if _, err := c.Exec(context.Background(), sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
@@ -213,7 +213,7 @@ func psql(t *testing.T, endpoint string, l pgLogin, extraEnv []string, args ...s
 	return runCmd(t, cmd)
 }
 
-func roleID(t *testing.T, c *ram.Client, name string) string {
+func roleID(t testing.TB, c *ram.Client, name string) string {
 	t.Helper()
 	req := ram.CreateGetRoleRequest()
 	req.RoleName = name
