@@ -1,14 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +20,7 @@ import (
 	"github.com/localyun/localyun/internal/gateway/signature"
 	"github.com/localyun/localyun/internal/maxcompute/odpsauth"
 	"github.com/localyun/localyun/internal/maxcompute/sqlparse"
+	"github.com/localyun/localyun/internal/odpsclient"
 	"github.com/localyun/localyun/internal/server"
 )
 
@@ -160,21 +157,9 @@ them, but a flag's value is visible to other users of the machine in ps.`,
 	return cmd
 }
 
-// --- the ODPS client ---
+// --- running statements ---
 
-// odpsClient signs and sends ODPS requests for one project.
-type odpsClient struct {
-	http     *http.Client
-	root     string // scheme://host
-	path     string // the ODPS endpoint's path, e.g. /odps/api
-	creds    odpsauth.Credentials
-	v4       bool
-	region   string
-	project  string
-	endpoint string // root + path, for messages
-}
-
-func newODPSClient(f *odpsFlags, project string) (*odpsClient, error) {
+func newODPSClient(f *odpsFlags, project string) (*odpsclient.Client, error) {
 	creds, err := f.credentials()
 	if err != nil {
 		return nil, err
@@ -186,84 +171,12 @@ func newODPSClient(f *odpsFlags, project string) (*odpsClient, error) {
 	if f.signatureVersion != 2 && f.signatureVersion != 4 {
 		return nil, usageErrorf("--signature-version %d: use 2 or 4", f.signatureVersion)
 	}
-	region := f.region
-	if region == "" {
-		region = "cn-hangzhou"
-	}
-	return &odpsClient{http: &http.Client{Timeout: 120 * time.Second}, root: root, path: path, creds: creds, v4: f.signatureVersion == 4,
-		region: region, project: project, endpoint: root + path}, nil
+	return &odpsclient.Client{HTTP: &http.Client{Timeout: 120 * time.Second}, Root: root, Path: path, Creds: creds,
+		V4: f.signatureVersion == 4, Region: f.region, Project: project}, nil
 }
-
-// odpsError is an error answer, or a failed task or statement.
-type odpsError struct {
-	Code, Message string
-}
-
-func (e *odpsError) Error() string {
-	if strings.HasPrefix(e.Message, "ODPS-") || e.Code == "" {
-		return e.Message
-	}
-	return e.Code + ": " + e.Message
-}
-
-type odpsResponse struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// do sends a signed request to path (under the project's resource, e.g.
-// "/authorization") and returns a 2xx answer, or the error it carries.
-func (c *odpsClient) do(ctx context.Context, method, resource, query string, body []byte) (*odpsResponse, error) {
-	p := c.path + "/projects/" + url.PathEscape(c.project) + resource
-	h := http.Header{"User-Agent": {"localyun-odps"}, "x-odps-user-agent": {"localyun-odps"}}
-	if body != nil {
-		h.Set("Content-Type", "application/xml")
-	}
-	q := "curr_project=" + url.QueryEscape(c.project)
-	if query != "" {
-		q = query + "&" + q
-	}
-	sr := &odpsauth.Request{Method: method, Path: p, RawQuery: q, Header: h}
-	var err error
-	if c.v4 {
-		err = odpsauth.SignV4(sr, c.path, c.creds, c.region, time.Now())
-	} else {
-		err = odpsauth.SignV2(sr, c.path, c.creds, time.Now())
-	}
-	if err != nil {
-		return nil, &exitError{code: ExitUsage, msg: err.Error()}
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.root+p+"?"+q, bytes.NewReader(body))
-	if err != nil {
-		return nil, &exitError{code: ExitUsage, msg: err.Error()}
-	}
-	req.Header = http.Header(sr.Header)
-	res, err := c.http.Do(req)
-	if err != nil {
-		return nil, &exitError{code: ExitFailed, msg: fmt.Sprintf("cannot reach the ODPS endpoint %s: %v (is `localyun serve` running?)", c.endpoint, err)}
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(res.Body, 256<<20))
-	if err != nil {
-		return nil, &exitError{code: ExitFailed, msg: "reading the answer: " + err.Error()}
-	}
-	if res.StatusCode/100 != 2 {
-		var e struct {
-			Code, Message string
-		}
-		if xml.Unmarshal(data, &e) != nil || e.Code == "" {
-			return nil, &odpsError{Code: res.Status, Message: res.Status + ": " + strings.TrimSpace(string(data))}
-		}
-		return nil, &odpsError{Code: e.Code, Message: e.Message}
-	}
-	return &odpsResponse{status: res.StatusCode, header: res.Header, body: data}, nil
-}
-
-// --- running statements ---
 
 type odpsRunner struct {
-	c        *odpsClient
+	c        *odpsclient.Client
 	out      io.Writer
 	errOut   io.Writer
 	format   string
@@ -294,37 +207,34 @@ func (r *odpsRunner) run(ctx context.Context, script string) error {
 			out, err = r.sql(ctx, pc.Text)
 		}
 		if err != nil {
-			if ee, ok := err.(*exitError); ok {
-				return ee
-			}
-			return &exitError{code: ExitFailed, msg: "FAILED: " + err.Error()}
+			return odpsExit(err)
 		}
 		fmt.Fprintln(r.out, out)
 	}
 	return nil
 }
 
-// security runs a statement on the authorization endpoint; an answer 201
-// is polled every second until it is Terminated or Failed.
+// odpsExit turns a client error into the exit status: a refusal or a
+// failed statement is printed after "FAILED: " (exit 1), bad input exits
+// 2, anything else 1.
+func odpsExit(err error) error {
+	var oe *odpsclient.Error
+	switch {
+	case errors.As(err, &oe):
+		return &exitError{code: ExitFailed, msg: "FAILED: " + oe.Error()}
+	case errors.Is(err, odpsclient.ErrInvalidRequest):
+		return &exitError{code: ExitUsage, msg: err.Error()}
+	case errors.Is(err, context.Canceled):
+		return &exitError{code: ExitFailed, msg: "interrupted"}
+	}
+	return &exitError{code: ExitFailed, msg: err.Error()}
+}
+
+// security runs a statement on the authorization endpoint.
 func (r *odpsRunner) security(ctx context.Context, text string) (string, error) {
-	body, _ := xml.Marshal(struct {
-		XMLName              xml.Name `xml:"Authorization"`
-		Query                string   `xml:"Query"`
-		ResponseInJSONFormat bool     `xml:"ResponseInJsonFormat"`
-	}{Query: text})
-	res, err := r.c.do(ctx, "POST", "/authorization", "", body)
+	result, err := r.c.Security(ctx, text)
 	if err != nil {
 		return "", err
-	}
-	var out struct{ Result string }
-	if err := xml.Unmarshal(res.body, &out); err != nil {
-		return "", &odpsError{Message: "the authorization answer is not XML: " + err.Error()}
-	}
-	result := out.Result
-	if res.status != 200 {
-		if result, err = r.pollAuthorization(ctx, out.Result); err != nil {
-			return "", err
-		}
 	}
 	if strings.EqualFold(strings.Fields(text)[0], "whoami") {
 		return r.whoami(result), nil
@@ -335,28 +245,6 @@ func (r *odpsRunner) security(ctx context.Context, text string) (string, error) 
 	return result, nil
 }
 
-func (r *odpsRunner) pollAuthorization(ctx context.Context, id string) (string, error) {
-	for {
-		res, err := r.c.do(ctx, "GET", "/authorization/"+url.PathEscape(id), "", nil)
-		if err != nil {
-			return "", err
-		}
-		var q struct{ Result, Status string }
-		if err := xml.Unmarshal(res.body, &q); err != nil {
-			return "", &odpsError{Message: "the authorization query's answer is not XML: " + err.Error()}
-		}
-		switch q.Status {
-		case "Terminated":
-			return q.Result, nil
-		case "Failed":
-			return "", &odpsError{Message: q.Result}
-		}
-		if err := sleep(ctx, time.Second); err != nil {
-			return "", err
-		}
-	}
-}
-
 // whoami prints the caller as odpscmd does.
 func (r *odpsRunner) whoami(result string) string {
 	var w struct {
@@ -365,130 +253,24 @@ func (r *odpsRunner) whoami(result string) string {
 	if json.Unmarshal([]byte(result), &w) != nil {
 		return result
 	}
-	return fmt.Sprintf("Name: %s\nSource IP: %s\nEnd_Point: %s\nProject: %s", w.DisplayName, w.SourceIP, r.c.endpoint, r.c.project)
+	return fmt.Sprintf("Name: %s\nSource IP: %s\nEnd_Point: %s\nProject: %s", w.DisplayName, w.SourceIP, r.c.Endpoint(), r.c.Project)
 }
 
-type taskResult struct {
-	Name   string
-	Status string
-	Result struct {
-		Transform string `xml:"Transform,attr"`
-		Format    string `xml:"Format,attr"`
-		Content   string `xml:",chardata"`
-	}
-}
-
-func (t *taskResult) content() string {
-	if t.Result.Transform == "Base64" {
-		data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(t.Result.Content))
-		if err == nil {
-			return string(data)
-		}
-	}
-	return t.Result.Content
-}
-
-// sql runs a statement as an SQL job: submitted with ?tryWait; when it is
-// not finished at the answer, its task status is polled every second, then
-// its result fetched.
+// sql runs a statement as an SQL job, printing its instance id on a
+// terminal while it runs.
 func (r *odpsRunner) sql(ctx context.Context, text string) (string, error) {
-	type property struct {
-		Name  string `xml:"Name"`
-		Value string `xml:"Value"`
-	}
-	config := []property{{"type", "sql"}}
-	if len(r.settings) > 0 {
-		s, _ := json.Marshal(r.settings)
-		config = append(config, property{"settings", string(s)})
-	}
-	config = append(config, property{"uuid", newUUID()})
-	var job struct {
-		XMLName xml.Name `xml:"Instance"`
-		Job     struct {
-			Priority int `xml:"Priority"`
-			Tasks    struct {
-				Name   string     `xml:"Name"`
-				Config []property `xml:"Config>Property"`
-				Query  string     `xml:"Query"`
-			} `xml:"Tasks>SQL"`
-		} `xml:"Job"`
-	}
-	job.Job.Priority = 9
-	job.Job.Tasks.Name, job.Job.Tasks.Config, job.Job.Tasks.Query = "AnonymousSQLTask", config, text
-	body, _ := xml.Marshal(job)
-	res, err := r.c.do(ctx, "POST", "/instances", "tryWait", body)
-	if err != nil {
-		return "", err
-	}
-	var tasks struct {
-		Tasks []taskResult `xml:"Tasks>Task"`
-	}
-	if res.status == 200 {
-		if err := xml.Unmarshal(res.body, &tasks); err != nil {
-			return "", &odpsError{Message: "the instance answer is not XML: " + err.Error()}
-		}
-	} else {
-		loc := res.header.Get("Location")
-		id := loc[strings.LastIndex(loc, "/")+1:]
-		if id == "" {
-			return "", &odpsError{Message: "the server answered without the instance's Location"}
-		}
+	out, err := r.c.SQL(ctx, text, r.settings, func(id string) {
 		if r.progress {
 			fmt.Fprintf(r.errOut, "ID = %s\n", id)
 		}
-		if err := r.waitInstance(ctx, id); err != nil {
-			return "", err
-		}
-		res, err := r.c.do(ctx, "GET", "/instances/"+url.PathEscape(id), "result", nil)
-		if err != nil {
-			return "", err
-		}
-		if err := xml.Unmarshal(res.body, &tasks); err != nil {
-			return "", &odpsError{Message: "the instance result is not XML: " + err.Error()}
-		}
+	})
+	if err != nil {
+		return "", err
 	}
-	if len(tasks.Tasks) == 0 {
-		return "", &odpsError{Message: "the instance has no task result"}
+	if out.Format == "csv" {
+		return r.printRows(out.Text)
 	}
-	t := tasks.Tasks[0]
-	content := t.content()
-	if s := strings.ToLower(t.Status); s != "" && s != "success" {
-		return "", &odpsError{Message: content}
-	}
-	if t.Result.Format == "csv" {
-		return r.printRows(content)
-	}
-	return strings.TrimRight(content, "\n"), nil
-}
-
-// waitInstance polls the task status every second until every task has
-// ended, as the SDKs do.
-func (r *odpsRunner) waitInstance(ctx context.Context, id string) error {
-	for {
-		res, err := r.c.do(ctx, "GET", "/instances/"+url.PathEscape(id), "taskstatus", nil)
-		if err != nil {
-			return err
-		}
-		var st struct {
-			Tasks []struct{ Status string } `xml:"Tasks>Task"`
-		}
-		if err := xml.Unmarshal(res.body, &st); err != nil {
-			return &odpsError{Message: "the task status is not XML: " + err.Error()}
-		}
-		done := len(st.Tasks) > 0
-		for _, t := range st.Tasks {
-			switch strings.ToLower(t.Status) {
-			case "waiting", "running":
-				done = false
-			}
-		}
-		if done {
-			return nil
-		}
-		if err := sleep(ctx, time.Second); err != nil {
-			return err
-		}
-	}
+	return strings.TrimRight(out.Text, "\n"), nil
 }
 
 // printRows formats a CSV result (with its header) as a table, or passes
@@ -501,7 +283,7 @@ func (r *odpsRunner) printRows(content string) (string, error) {
 	rd.FieldsPerRecord = -1
 	records, err := rd.ReadAll()
 	if err != nil {
-		return "", &odpsError{Message: "the query result is not CSV: " + err.Error()}
+		return "", &odpsclient.Error{Message: "the query result is not CSV: " + err.Error()}
 	}
 	return formatTable(records), nil
 }
@@ -553,28 +335,6 @@ func formatTable(records [][]string) string {
 	}
 	line()
 	return strings.TrimRight(b.String(), "\n")
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return &exitError{code: ExitFailed, msg: "interrupted"}
-	case <-t.C:
-		return nil
-	}
-}
-
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // --- create-project: the MaxCompute RPC API ---

@@ -61,6 +61,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newPolicyCommand(), newServeCommand(), newAccountCommand(), newAuditCommand(), newCertCommand(), newBenchCommand(), newODPSCommand(), newHoloCommand(), newDataWorksCommand())
+	root.AddCommand(newPolicyCommand(), newServeCommand(), newAccountCommand(), newAuditCommand(), newCertCommand(), newBenchCommand(), newODPSCommand(), newHoloCommand(), newDataWorksCommand(), newDemoCommand())
 	return root
 }

@@ -40,13 +40,19 @@ import (
 // range, so parallel tests never race for a port.
 var holoPortBlock atomic.Int32
 
+// nextHoloPorts is a port range of this process's own for one server's
+// Hologres front ends.
+func nextHoloPorts() string {
+	base := 20000 + (os.Getpid()%100)*200 + int(holoPortBlock.Add(1))*10
+	return fmt.Sprintf("%d-%d", base, base+9)
+}
+
 // StartHoloServer starts a server whose Hologres clusters live in a
 // directory of their own (reachable by the clusters' user when the tests
 // run as root) and are removed with it.
 func StartHoloServer(t testing.TB, flags ...string) *Server {
 	t.Helper()
-	base := 20000 + (os.Getpid()%100)*200 + int(holoPortBlock.Add(1))*10
-	flags = append(flags, "--holo-ports", fmt.Sprintf("%d-%d", base, base+9))
+	flags = append(flags, "--holo-ports", nextHoloPorts())
 	if os.Geteuid() == 0 {
 		dir, err := os.MkdirTemp("", "localyun-e2e-pg-")
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/sts"
+
+	"github.com/localyun/localyun/internal/demo"
 )
 
 // ramClient is the monolithic SDK's RAM client pointed at the server.
@@ -59,39 +61,11 @@ func wantSDKError(t testing.TB, err error, code string, status int) string {
 	return msg
 }
 
-func seedTrustPolicy(accountA string) string {
-	return `{
-  "Statement": [
-    {
-      "Action": "sts:AssumeRole",
-      "Effect": "Allow",
-      "Principal": {
-        "Service": [
-          "` + accountA + `@engine.dataworks.aliyuncs.com"
-        ]
-      }
-    }
-  ],
-  "Version": "1"
-}`
-}
+// seedTrustPolicy and seedHologresPolicy are the seed's documents, as the
+// demo sends them.
+func seedTrustPolicy(accountA string) string { return demo.SeedTrustPolicy(accountA) }
 
-const seedHologresPolicy = `{
-  "Version": "1",
-  "Statement": [
-    {
-      "Effect": "Allow",
-      "Action": [
-        "hologram:GetInstance",
-        "hologram:DescribeInstance",
-        "hologram:ListDatabases",
-        "hologram:ListWarehouses",
-        "hologram:ListInstances"
-      ],
-      "Resource": "*"
-    }
-  ]
-}`
+const seedHologresPolicy = demo.SeedHologresPolicy
 
 func trustAccountRoot(account string) string {
 	return `{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"RAM":["acs:ram::` + account + `:root"]}}],"Version":"1"}`
