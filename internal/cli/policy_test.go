@@ -178,27 +178,3 @@ func TestSimulate(t *testing.T) {
 		})
 	}
 }
-
-// TestREADMECommand runs the README's first command (through Run, from the
-// repository root) so that it stays true.
-func TestREADMECommand(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var line string
-	for _, l := range strings.Split(string(readme), "\n") {
-		if strings.HasPrefix(l, "go run ./cmd/localyun ") {
-			line = l
-			break
-		}
-	}
-	if line == "" {
-		t.Fatal("README.md has no `go run ./cmd/localyun ...` command")
-	}
-	args := strings.Fields(strings.TrimPrefix(line, "go run ./cmd/localyun "))
-	t.Chdir("../..")
-	if code, stdout, stderr := run(t, "", args...); code != 0 {
-		t.Fatalf("README command exited %d: %s%s", code, stdout, stderr)
-	}
-}
