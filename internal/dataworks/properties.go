@@ -249,16 +249,25 @@ func (p Properties) withSecrets(secrets map[string]string) Properties {
 		for k, v := range p.Extra {
 			if isSecretKey(k) {
 				s, ok := secrets[k]
-				if !ok {
+				switch {
+				case ok:
+					v, _ = json.Marshal(s)
+				case !emptySecret(v):
 					continue
 				}
-				v, _ = json.Marshal(s)
 			}
 			extra[k] = v
 		}
 		p.Extra = extra
 	}
 	return p
+}
+
+// emptySecret reports whether a secret-looking key holds nothing secret
+// ("" or null): such a key is kept as it is rather than masked or dropped.
+func emptySecret(v json.RawMessage) bool {
+	var s *string
+	return json.Unmarshal(v, &s) == nil && (s == nil || *s == "")
 }
 
 // Masked returns p with every secret replaced by Mask.
