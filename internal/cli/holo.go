@@ -19,6 +19,7 @@ func newHoloCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "holo", Short: "Hologres instances and their users (the Hologres OpenAPI)"}
 	flags.register(cmd.PersistentFlags())
 	cmd.AddCommand(newHoloCreateInstanceCommand(&flags), newHoloUserCommand(&flags))
+	cmd.AddCommand(newHoloLifecycleCommands(&flags)...)
 	return cmd
 }
 
@@ -70,23 +71,9 @@ connect with AccessKeys or STS credentials (docs/hologres.md).`,
 			if err := c.roa(ctx, hologramVersion, "CreateInstance", "POST", "/api/v1/instances/create", body, &created); err != nil {
 				return err
 			}
-			in, err := getInstance(ctx, c, created.Data.InstanceID)
-			deadline := time.Now().Add(3 * time.Minute)
-			for err == nil && wait && in.InstanceStatus == "Creating" && time.Now().Before(deadline) {
-				if isTerminal(cmd.ErrOrStderr()) {
-					fmt.Fprintf(cmd.ErrOrStderr(), "\rwaiting for %s to start...", in.InstanceID)
-				}
-				time.Sleep(500 * time.Millisecond)
-				in, err = getInstance(ctx, c, created.Data.InstanceID)
-			}
-			if isTerminal(cmd.ErrOrStderr()) && wait {
-				fmt.Fprintln(cmd.ErrOrStderr())
-			}
+			in, err := waitInstance(cmd, c, created.Data.InstanceID, wait)
 			if err != nil {
 				return err
-			}
-			if wait && in.InstanceStatus != "Running" {
-				return &exitError{code: ExitFailed, msg: fmt.Sprintf("instance %s is %s: %s", in.InstanceID, in.InstanceStatus, in.SuspendReason)}
 			}
 			endpoint := ""
 			if len(in.Endpoints) > 0 {
@@ -107,6 +94,69 @@ connect with AccessKeys or STS credentials (docs/hologres.md).`,
 	cmd.Flags().BoolVar(&wait, "wait", true, "wait until the instance runs")
 	_ = cmd.MarkFlagRequired("name")
 	return cmd
+}
+
+// waitInstance returns the instance once it is no longer Creating (at
+// most 3 minutes), failing unless it then runs; without wait, at once.
+func waitInstance(cmd *cobra.Command, c *apiClient, id string, wait bool) (holoInstance, error) {
+	ctx := cmd.Context()
+	in, err := getInstance(ctx, c, id)
+	deadline := time.Now().Add(3 * time.Minute)
+	for err == nil && wait && in.InstanceStatus == "Creating" && time.Now().Before(deadline) {
+		if isTerminal(cmd.ErrOrStderr()) {
+			fmt.Fprintf(cmd.ErrOrStderr(), "\rwaiting for %s to start...", in.InstanceID)
+		}
+		time.Sleep(500 * time.Millisecond)
+		in, err = getInstance(ctx, c, id)
+	}
+	if isTerminal(cmd.ErrOrStderr()) && wait {
+		fmt.Fprintln(cmd.ErrOrStderr())
+	}
+	if err != nil {
+		return in, err
+	}
+	if wait && in.InstanceStatus != "Running" {
+		return in, &exitError{code: ExitFailed, msg: fmt.Sprintf("instance %s is %s: %s", in.InstanceID, in.InstanceStatus, in.SuspendReason)}
+	}
+	return in, nil
+}
+
+// newHoloLifecycleCommands are stop-instance and resume-instance
+// (StopInstance, ResumeInstance).
+func newHoloLifecycleCommands(flags *apiFlags) []*cobra.Command {
+	var out []*cobra.Command
+	for _, a := range []struct{ use, short, action, path string }{
+		{"stop-instance ID", "Stop a running instance: its sessions end and it stays Stopped until resume-instance", "StopInstance", "stop"},
+		{"resume-instance ID", "Start a stopped instance again and wait until it runs", "ResumeInstance", "resume"},
+	} {
+		var wait bool
+		cmd := &cobra.Command{
+			Use:   a.use,
+			Short: a.short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				c, err := flags.client()
+				if err != nil {
+					return err
+				}
+				id := args[0]
+				if err := c.roa(cmd.Context(), hologramVersion, a.action, "POST", "/api/v1/instances/"+url.PathEscape(id)+"/"+a.path, nil, nil); err != nil {
+					return err
+				}
+				in, err := waitInstance(cmd, c, id, wait && a.action == "ResumeInstance")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Instance %s is %s.\n", in.InstanceID, in.InstanceStatus)
+				return nil
+			},
+		}
+		if a.action == "ResumeInstance" {
+			cmd.Flags().BoolVar(&wait, "wait", true, "wait until the instance runs")
+		}
+		out = append(out, cmd)
+	}
+	return out
 }
 
 func hostOf(endpoint string) string {

@@ -364,6 +364,86 @@ func (s *Service) DeleteInstance(ctx context.Context, id string) error {
 	return nil
 }
 
+// IncorrectStatus is the error for an action the instance's status does
+// not allow.
+func IncorrectStatus(in Instance, want string) *apierr.Error {
+	return apierr.Newf(409, "IncorrectInstanceStatus", "The instance %s is %s; this action needs it %s.", in.ID, in.Status, want)
+}
+
+// StopInstance stops a Running instance: its front end closes its
+// sessions, its cluster stops, and it stays Stopped across restarts until
+// ResumeInstance.
+func (s *Service) StopInstance(ctx context.Context, id string) error {
+	in, err := s.GetInstance(ctx, id)
+	if err != nil {
+		return err
+	}
+	if in.Status != StatusRunning {
+		return IncorrectStatus(in, StatusRunning)
+	}
+	if err := s.setStopped(ctx, id, true); err != nil {
+		return err
+	}
+	s.setStatus(id, StatusStopped, "")
+	s.o.Front.Stop(id)
+	if err := s.o.Clusters.Stop(ctx, id); err != nil {
+		s.o.Logger.Warn("stopping a cluster", "instance", id, "err", err)
+	}
+	return nil
+}
+
+// ResumeInstance starts a Stopped (or Failed) instance again in the
+// background: GetInstance reports Creating, then Running.
+func (s *Service) ResumeInstance(ctx context.Context, id string) error {
+	in, err := s.GetInstance(ctx, id)
+	if err != nil {
+		return err
+	}
+	if in.Status != StatusStopped && in.Status != StatusFailed {
+		return IncorrectStatus(in, StatusStopped)
+	}
+	if s.o.Clusters == nil {
+		return apierr.New(503, "ServiceUnavailable", "Hologres instances need PostgreSQL server binaries, which this server did not find.").WithCause(ErrNoPostgres)
+	}
+	if err := s.setStopped(ctx, id, false); err != nil {
+		return err
+	}
+	var rec store.Instance
+	err = s.o.Store.View(ctx, func(r store.Reader) (err error) {
+		rec, err = r.GetInstance(id)
+		return err
+	})
+	if err != nil {
+		return apierr.Internal(err)
+	}
+	s.setStatus(id, StatusCreating, "starting")
+	go s.bringUp(context.WithoutCancel(ctx), rec, false)
+	return nil
+}
+
+// setStopped records whether the instance was stopped on purpose.
+func (s *Service) setStopped(ctx context.Context, id string, stopped bool) error {
+	err := s.o.Store.Update(ctx, func(tx store.Tx) error {
+		rec, err := tx.GetInstance(id)
+		if err != nil {
+			return err
+		}
+		var st state
+		json.Unmarshal(rec.State, &st) //nolint:errcheck // a bad document means "not stopped"
+		st.Stopped = stopped
+		rec.State, _ = json.Marshal(st)
+		rec.UpdatedAt = s.o.Now().UTC()
+		return tx.UpdateInstance(rec)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return NotFound(id)
+	}
+	if err != nil {
+		return apierr.Internal(err)
+	}
+	return nil
+}
+
 // RoleName is the database role of an identity (reference/hologres.md
 // §2.1): the account UID, p4_<UserId> for a RAM user, v4_<RoleId> for a
 // session of a role.

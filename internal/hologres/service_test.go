@@ -358,3 +358,59 @@ func TestInstanceLifecycle(t *testing.T) {
 		t.Fatalf("new instance on %d, want the freed port %d", again.Port, prep.Port)
 	}
 }
+
+func TestStopAndResume(t *testing.T) {
+	lo, hi := freePorts(t, 2)
+	f := newFixture(t, lo, hi)
+	ctx := context.Background()
+	in, err := f.svc.CreateInstance(ctx, "1000000000000001", "sales", "cn-hangzhou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, f.svc, in.ID, StatusFailed) // the stand-in cluster cannot be prepared
+	wantCode(t, f.svc.StopInstance(ctx, in.ID), "IncorrectInstanceStatus")
+	if err := f.svc.ResumeInstance(ctx, in.ID); err != nil {
+		t.Fatalf("resuming a Failed instance: %v", err)
+	}
+	waitStatus(t, f.svc, in.ID, StatusRunning)
+	wantCode(t, f.svc.ResumeInstance(ctx, in.ID), "IncorrectInstanceStatus")
+
+	if err := f.svc.StopInstance(ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.svc.GetInstance(ctx, in.ID); got.Status != StatusStopped {
+		t.Fatalf("after StopInstance: %s", got.Status)
+	}
+	f.fronts.mu.Lock()
+	_, serving := f.fronts.serving[in.ID]
+	f.fronts.mu.Unlock()
+	if serving || !f.clusters.called("stop "+in.ID) {
+		t.Fatalf("stop left the front end serving (%v) or the cluster running (%v)", serving, f.clusters.calls)
+	}
+	wantCode(t, f.svc.StopInstance(ctx, in.ID), "IncorrectInstanceStatus")
+
+	// A restart keeps it stopped.
+	f.restart()
+	if err := f.svc.StartAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.svc.GetInstance(ctx, in.ID); got.Status != StatusStopped || f.clusters.called("start "+in.ID) {
+		t.Fatalf("after a restart: %s, calls %v", got.Status, f.clusters.calls)
+	}
+	if err := f.svc.ResumeInstance(ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, f.svc, in.ID, StatusRunning)
+	if f.clusters.called("create " + in.ID) {
+		t.Fatal("resume re-created the cluster")
+	}
+	// And a restart after resuming brings it up again.
+	f.restart()
+	if err := f.svc.StartAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, f.svc, in.ID, StatusRunning)
+
+	wantCode(t, f.svc.StopInstance(ctx, "hgpostcn-cn-nope"), "InstanceNotFound")
+	wantCode(t, f.svc.ResumeInstance(ctx, "hgpostcn-cn-nope"), "InstanceNotFound")
+}

@@ -54,7 +54,11 @@ func Actions(svc *hologres.Service, defaultRegion string) []gateway.Action {
 		act("ListInstances", "POST", "/api/v1/instances", "Lists the account's instances.",
 			[]gateway.Param{{Name: "resourceGroupId", MaxLen: 64}, {Name: "cmsInstanceType", MaxLen: 32}, {Name: "tag"}}, a.all, a.list),
 		act("DeleteInstance", "POST", "/api/v1/instances/{instanceId}/delete", "Deletes an instance and its data.",
-			[]gateway.Param{instanceID}, a.instance, a.delete),
+			[]gateway.Param{instanceID}, a.instance, a.lifecycle(a.svc.DeleteInstance)),
+		act("StopInstance", "POST", "/api/v1/instances/{instanceId}/stop", "Stops a Running instance: its sessions end, its cluster stops, and it stays Stopped until ResumeInstance.",
+			[]gateway.Param{instanceID}, a.instance, a.lifecycle(a.svc.StopInstance)),
+		act("ResumeInstance", "POST", "/api/v1/instances/{instanceId}/resume", "Starts a Stopped instance again (Creating, then Running).",
+			[]gateway.Param{instanceID}, a.instance, a.lifecycle(a.svc.ResumeInstance)),
 		act("ListWarehouses", "GET", "/api/v1/instances/{instanceId}/listWarehouses", "Lists an instance's warehouses (one, init_warehouse).",
 			[]gateway.Param{instanceID}, a.instance, a.warehouses),
 		act("CreateUser", "POST", "/api/v1/instances/{instanceId}/createUser", "Adds an identity as a database user: an account UID, p4_<UserId> or v4_<RoleId>.",
@@ -203,15 +207,19 @@ func (a *api) list(ctx context.Context, c *gateway.Call) (any, error) {
 	return envelope(map[string]any{"InstanceList": list}), nil
 }
 
-func (a *api) delete(ctx context.Context, c *gateway.Call) (any, error) {
-	in, err := a.owned(ctx, c)
-	if err != nil {
-		return nil, err
+// lifecycle is the handler of an action that changes an instance of the
+// caller's account and answers Data true.
+func (a *api) lifecycle(do func(context.Context, string) error) func(context.Context, *gateway.Call) (any, error) {
+	return func(ctx context.Context, c *gateway.Call) (any, error) {
+		in, err := a.owned(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if err := do(ctx, in.ID); err != nil {
+			return nil, err
+		}
+		return envelope(map[string]any{"Data": true}), nil
 	}
-	if err := a.svc.DeleteInstance(ctx, in.ID); err != nil {
-		return nil, err
-	}
-	return envelope(map[string]any{"Data": true}), nil
 }
 
 func (a *api) warehouses(ctx context.Context, c *gateway.Call) (any, error) {

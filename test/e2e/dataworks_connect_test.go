@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"os/exec"
 	"strings"
@@ -311,4 +312,52 @@ func TestDataWorksConnectivityHologres(t *testing.T) {
 	}
 	_, err = preview(a24, ws, "b_holo", "secrets")
 	daraSays(t, err, "42501", 403, `GRANT SELECT ON "secrets" TO `+user+";")
+}
+
+// TestDataWorksConnectivityInstanceStopped: B stops its Hologres instance
+// (StopInstance, `localyun holo stop-instance`): A's test is Unreachable at
+// resolve_endpoint and says B starts it; a login to the stopped instance
+// fails; after ResumeInstance the test is Connectable again.
+func TestDataWorksConnectivityInstanceStopped(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("psql"); err != nil {
+		t.Skip("psql is not installed (apt-get install postgresql-client)")
+	}
+	s := StartHoloServer(t)
+	a, b := s.CreateAccount("dws-a"), s.CreateAccount("dws-b")
+	ramB := s.RAM(b.Creds())
+	createRole(t, ramB, "testRole", seedTrust(a.AccountID))
+	createPolicy(t, ramB, "HologresDataSourceAccess", seedHologresPolicy)
+	attachToRole(t, ramB, "testRole", "HologresDataSourceAccess")
+	id, endpoint := holoInstance(t, s, b.Creds(), "b_holo")
+	exec1(t, mustConnect(t, endpoint, akLogin(b.Creds(), "postgres")), `CREATE USER "v4_`+roleID(t, ramB, "testRole")+`"`)
+
+	a24 := s.Dara(t, a.Creds(), "")
+	ws := id64(mustDW24(t, a24, "CreateProject", map[string]string{"Name": "a_stop_ws", "DisplayName": "A"})["Id"])
+	def := "Serverless_res_group_" + a.AccountID + "_1"
+	src := id64(mustDW24(t, a24, "CreateDataSource", map[string]string{"ProjectId": itoa(ws), "Name": "b_holo", "Type": "hologres",
+		"ConnectionPropertiesMode": "InstanceMode", "ConnectionProperties": `{"envType":"Prod","regionId":"cn-hangzhou","instanceId":"b_holo",` +
+			`"database":"postgres","authType":"RamRole","crossAccountOwnerId":"` + b.AccountID + `","crossAccountRoleName":"testRole"}`})["Id"])
+	wantState(t, connectivity(t, a24, ws, src, def), "Connectable", "check_privilege")
+
+	if out, code, errOut := s.apiCLI(b.Creds(), "holo", "stop-instance", id); code != 0 || !strings.Contains(out, "is Stopped") {
+		t.Fatalf("holo stop-instance: exit %d %q %s", code, out, errOut)
+	}
+	wantState(t, connectivity(t, a24, ws, src, def), "Unreachable", "resolve_endpoint",
+		"is Stopped, not Running", "account "+b.AccountID+" starts it", "IncorrectInstanceStatus")
+	if _, err := pgConnect(context.Background(), endpoint, akLogin(b.Creds(), "postgres")); err == nil {
+		t.Fatal("a login to a stopped instance succeeded")
+	}
+	// Stopping it again, or by another account, is refused.
+	if _, code, errOut := s.apiCLI(b.Creds(), "holo", "stop-instance", id); code != 1 || !strings.Contains(errOut, "IncorrectInstanceStatus") {
+		t.Fatalf("stopping a stopped instance: exit %d %s", code, errOut)
+	}
+	if _, code, errOut := s.apiCLI(a.Creds(), "holo", "resume-instance", id); code != 1 || !strings.Contains(errOut, "NoPermission") {
+		t.Fatalf("another account resuming B's instance: exit %d %s", code, errOut)
+	}
+
+	if out, code, errOut := s.apiCLI(b.Creds(), "holo", "resume-instance", id); code != 0 || !strings.Contains(out, "is Running") {
+		t.Fatalf("holo resume-instance: exit %d %q %s", code, out, errOut)
+	}
+	wantState(t, connectivity(t, a24, ws, src, def), "Connectable", "check_privilege")
 }

@@ -82,10 +82,10 @@ func (c *Connector) holoInstance(ctx context.Context, ds dataworks.DataSource, w
 			msg: fmt.Sprintf("account %s has no Hologres instance %s in %s: correct instanceId (an instance id or name) and regionId (%s: %s)", owner, name, reg, e.Code, e.Message)}
 	}
 	if in.Status != hologres.StatusRunning {
-		text := fmt.Sprintf("Instance %s is %s.", in.ID, strings.ToLower(in.Status))
-		return in, &failure{step: StepResolve, state: dataworks.Unreachable, err: apierr.New(409, "IncorrectInstanceStatus", text),
-			msg: fmt.Sprintf("Hologres instance %s of account %s is %s, not Running: account %s starts it, then test again (IncorrectInstanceStatus: %s)",
-				in.ID, owner, in.Status, owner, text)}
+		e := hologres.IncorrectStatus(in, hologres.StatusRunning)
+		return in, &failure{step: StepResolve, state: dataworks.Unreachable, err: e,
+			msg: fmt.Sprintf("Hologres instance %s of account %s is %s, not Running: account %s starts it (ResumeInstance, or localyun holo resume-instance %s), then test again (%s: %s)",
+				in.ID, owner, in.Status, owner, in.ID, e.Code, e.Message)}
 	}
 	return in, nil
 }
