@@ -108,13 +108,7 @@ func (s *Service) access(ctx context.Context, caller *iam.Identity, project stri
 // MaxCompute error with a hint naming the grant to run.
 func (a *access) check(action string, obj security.Object, creator string) error {
 	now := a.s.now().UTC()
-	d := a.snap.Check(security.Request{
-		Principal: a.who, Action: action, Object: obj, Creator: creator, Now: now,
-		Context: policy.Context{
-			{Key: policy.KeyCurrentTime, Values: []string{now.Format(time.RFC3339)}},
-			{Key: policy.KeySourceIP, Values: []string{a.meta.SourceIP}},
-		},
-	})
+	d := a.decide(action, obj, creator, now)
 	p := a.project.Name
 	rec := store.AuditRecord{Time: now, RequestID: a.meta.RequestID, Event: "authorize", CallerAccount: a.caller.Account,
 		Caller: a.who, AccessKeyID: a.caller.AccessKeyID, SourceIP: a.meta.SourceIP, Action: "odps:" + action,
@@ -141,6 +135,18 @@ func (a *access) check(action string, obj security.Object, creator string) error
 	}
 	a.s.iam.AuditLog().Append(rec)
 	return err
+}
+
+// decide is the project's decision on an action, unaudited: callers
+// audit it (check one by one, Privileges as a whole).
+func (a *access) decide(action string, obj security.Object, creator string, now time.Time) security.Decision {
+	return a.snap.Check(security.Request{
+		Principal: a.who, Action: action, Object: obj, Creator: creator, Now: now,
+		Context: policy.Context{
+			{Key: policy.KeyCurrentTime, Values: []string{now.Format(time.RFC3339)}},
+			{Key: policy.KeySourceIP, Values: []string{a.meta.SourceIP}},
+		},
+	})
 }
 
 func quotePrincipal(p string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,28 +106,29 @@ func (f *fakeMC) ProjectFor(ctx context.Context, id *iam.Identity, project strin
 	return f.projects[project], nil
 }
 
-func (f *fakeMC) CheckPermission(ctx context.Context, id *iam.Identity, project, objType, name, action string, meta maxcompute.Meta) (bool, string, error) {
-	if objType == "project" {
-		return action == "List", "", nil
+func (f *fakeMC) Privileges(ctx context.Context, id *iam.Identity, project string, actions []string, maxTables int, meta maxcompute.Meta) (maxcompute.Privileges, error) {
+	out := maxcompute.Privileges{Tables: len(f.tables)}
+	if slices.Contains(actions, "List") {
+		out.Project = []string{"List"}
 	}
-	for _, t := range f.selects[f.who(id)] {
-		if t == name {
-			return true, "", nil
-		}
-	}
-	return false, "no", nil
-}
-
-func (f *fakeMC) Tables(ctx context.Context, project string) ([]*catalog.Table, error) {
-	var out []*catalog.Table
 	for _, t := range f.tables {
-		out = append(out, &catalog.Table{Name: t})
+		if out.Checked == maxTables {
+			break
+		}
+		out.Checked++
+		if f.mayRead(id, t) {
+			out.Readable = append(out.Readable, t)
+		}
 	}
 	return out, nil
 }
 
+func (f *fakeMC) mayRead(id *iam.Identity, table string) bool {
+	return slices.Contains(f.selects[f.who(id)], table)
+}
+
 func (f *fakeMC) ReadTable(ctx context.Context, id *iam.Identity, project, table string, partition []string, limit int, meta maxcompute.Meta) (*maxcompute.Result, *catalog.Table, error) {
-	if ok, _, _ := f.CheckPermission(ctx, id, project, "table", table, "Select", meta); !ok {
+	if !f.mayRead(id, table) {
 		return nil, nil, &maxcompute.StatementError{Text: "ODPS-0130013:Authorization exception - Authorization Failed [4019], You have NO privilege 'odps:Select' on {acs:odps:*:projects/" + project + "/tables/" + table + "}."}
 	}
 	v := "s1"
