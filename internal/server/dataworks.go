@@ -137,8 +137,8 @@ func (h holoConnect) Lookup(ctx context.Context, owner, region, idOrName string)
 	return h.svc.Lookup(ctx, owner, region, idOrName)
 }
 
-func (h holoConnect) Authorize(ctx context.Context, caller *iam.Identity, action string, in hologres.Instance) error {
-	return hologresapi.Authorize(ctx, h.iam, caller, action, in, "")
+func (h holoConnect) Authorize(ctx context.Context, caller *iam.Identity, action string, in hologres.Instance, requestID string) error {
+	return hologresapi.Authorize(ctx, h.iam, caller, action, in, requestID)
 }
 
 func (h holoConnect) Login(ctx context.Context, in hologres.Instance, database string, creds connectivity.Credentials) (connectivity.Session, error) {

@@ -155,7 +155,7 @@ func (f *fakeHolo) Lookup(ctx context.Context, owner, region, idOrName string) (
 	return hologres.Instance{}, hologres.NotFound(idOrName)
 }
 
-func (f *fakeHolo) Authorize(ctx context.Context, caller *iam.Identity, action string, in hologres.Instance) error {
+func (f *fakeHolo) Authorize(ctx context.Context, caller *iam.Identity, action string, in hologres.Instance, requestID string) error {
 	if caller.Kind == iam.Root && caller.Account == in.Owner || f.allowed[caller.RoleName] {
 		return nil
 	}

@@ -24,7 +24,8 @@ type Hologres interface {
 	// Authorize decides hologram:<action> on an instance for caller
 	// exactly as the Hologres OpenAPI does (the same ARN, the same policy
 	// engine, audited); nil or the NoPermission error.
-	Authorize(ctx context.Context, caller *iam.Identity, action string, in hologres.Instance) error
+	// Authorize audits its decision under requestID.
+	Authorize(ctx context.Context, caller *iam.Identity, action string, in hologres.Instance, requestID string) error
 	// Login logs in to a database of the instance through its
 	// PostgreSQL-wire front end with creds. A refusal is a
 	// *pgconn.PgError; any other error means the front end could not be
@@ -63,7 +64,7 @@ func (c *Connector) holoInstance(ctx context.Context, ds dataworks.DataSource, w
 		// caller without the policy learns nothing of what exists.
 		target = hologres.Instance{ID: name, Owner: owner, Region: reg}
 	}
-	if err := c.holo.Authorize(ctx, who.id, "hologram:GetInstance", target); err != nil {
+	if err := c.holo.Authorize(ctx, who.id, "hologram:GetInstance", target, "dataworks-"+sessionName(ds)); err != nil {
 		e := apierr.As(err)
 		if e == nil {
 			return in, &failure{step: StepResolve, state: dataworks.Unreachable, msg: "the Hologres API did not answer: " + err.Error()}
