@@ -614,6 +614,11 @@ func TestHologresHostEscape(t *testing.T) {
 				if _, err := c.Exec(context.Background(), stmt); err == nil {
 					t.Errorf("%s: %s succeeded", who, stmt)
 				}
+				// The extended protocol too (JDBC's), which the front end
+				// answers itself for superusers' role statements.
+				if res := c.PgConn().ExecParams(context.Background(), stmt, nil, nil, nil, nil).Read(); res.Err == nil {
+					t.Errorf("%s: %s succeeded with the extended protocol", who, stmt)
+				}
 			}
 			if _, err := os.Stat("/tmp/localyun-escape"); err == nil {
 				t.Fatalf("%s wrote /tmp/localyun-escape", who)

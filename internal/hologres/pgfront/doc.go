@@ -89,7 +89,8 @@
 //     members of localyun_superuser (hologres.SuperuserRole), which holds
 //     pg_read_all_data and pg_write_all_data and nothing that reaches the
 //     host — never a PostgreSQL superuser. For sessions that were
-//     superusers at login, simple Query messages are inspected (a quick
+//     superusers at login, simple Query messages and the Parse that opens
+//     an extended-protocol batch (intercept_ext.go) are inspected (a quick
 //     key-word check first, then a small tokenizer, sqlscan.go) for CREATE,
 //     ALTER and DROP USER|ROLE|GROUP, GRANT and REVOKE of role membership,
 //     and CREATE and DROP DATABASE. Such a statement is checked (role names
@@ -109,8 +110,7 @@
 //     statement must be a query of its own (a multi-statement query holding
 //     one is refused whole) and outside a transaction block (refused with
 //     25001, the transaction aborted as PostgreSQL would). Anything not
-//     recognized — including role statements sent with the extended
-//     protocol — goes to PostgreSQL as the tenant role, which refuses what
+//     recognized goes to PostgreSQL as the tenant role, which refuses what
 //     it may not do: a missed form fails closed.
 //
 // # Limits

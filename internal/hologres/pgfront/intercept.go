@@ -134,18 +134,34 @@ func (ss *session) runRoleStatement(st *roleStmt, body []byte) error {
 		return ss.refuse(errorf(codeActiveTransaction, "%s cannot run inside a transaction block", st.verb).
 			withDetail("localyun runs the role-management statements of Hologres superusers on its own connection, outside the session's transaction."))
 	}
+	notices, perr, still := ss.execChecked(st)
+	switch {
+	case !still:
+		return ss.forwardQuery(body) // PostgreSQL refuses it as the tenant role
+	case perr != nil:
+		return ss.refuse(perr)
+	}
+	msgs := make([]pgproto3.BackendMessage, 0, len(notices)+2)
+	msgs = append(msgs, notices...)
+	msgs = append(msgs, &pgproto3.CommandComplete{CommandTag: []byte(st.kind.tag())}, &pgproto3.ReadyForQuery{TxStatus: 'I'})
+	return ss.answer(msgs...)
+}
+
+// execChecked reads the session's superuser status again (a superuser
+// demoted since login is one no more) and, when it still holds, runs st
+// on the administrative connection, audited and logged. still is false
+// when the session is no superuser any more: st did not run.
+func (ss *session) execChecked(st *roleStmt) (notices []pgproto3.BackendMessage, perr *PGError, still bool) {
 	ctx, cancel := context.WithTimeout(ss.srv.ctx, roleStatementTimeout)
 	defer cancel()
-	// The status is read again: a superuser demoted since login is one no
-	// more.
 	ri, err := ss.srv.lookupRole(ctx, ss.info.Role, false)
 	if err != nil {
-		return ss.refuse(internalError("ERROR", err))
+		return nil, internalError("ERROR", err), true
 	}
 	if !ri.exists || !ri.superuser || ri.unsafe {
-		return ss.forwardQuery(body) // PostgreSQL refuses it as the tenant role
+		return nil, nil, false
 	}
-	notices, perr := ss.srv.execRoleStatement(ctx, ss.info.Role, st)
+	notices, perr = ss.srv.execRoleStatement(ctx, ss.info.Role, st)
 	rec := store.AuditRecord{Event: "api", Action: st.kind.action(), Caller: ss.caller, CallerAccount: ss.callerAccount, Decision: "Allow"}
 	if perr != nil {
 		rec.ErrorCode = perr.Code
@@ -155,13 +171,10 @@ func (ss *session) runRoleStatement(st *roleStmt, body []byte) error {
 		if perr.Code == codeInternal {
 			ss.srv.log.Error("pgfront: role statement failed", "role", ss.info.Role, "statement", st.verb, "err", perr)
 		}
-		return ss.refuse(perr)
+		return nil, perr, true
 	}
 	ss.srv.log.Info("pgfront: role statement", "role", ss.info.Role, "statement", st.verb, "names", strings.Join(st.names, ","))
-	msgs := make([]pgproto3.BackendMessage, 0, len(notices)+2)
-	msgs = append(msgs, notices...)
-	msgs = append(msgs, &pgproto3.CommandComplete{CommandTag: []byte(st.kind.tag())}, &pgproto3.ReadyForQuery{TxStatus: 'I'})
-	return ss.answer(msgs...)
+	return notices, nil, true
 }
 
 // refuse answers a role-management statement with an error. When the

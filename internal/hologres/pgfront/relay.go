@@ -279,20 +279,25 @@ func (ss *session) clientToBackend() error {
 			ss.extPending = false
 		case 'F':
 			ss.addPending()
-		case 'P', 'B', 'D', 'E', 'C':
+		case 'P':
+			if ss.info.Superuser && !ss.extPending {
+				if err := ss.inspectParse(); err != nil {
+					return err
+				}
+				continue
+			}
+			ss.extPending = true
+		case 'B', 'D', 'E', 'C':
 			ss.extPending = true
 		case 'c', 'f': // CopyDone, CopyFail
 			ss.mu.Lock()
 			ss.copyIn = false
 			ss.mu.Unlock()
 		case 'X':
-			if err := copyBytes(ss.bw, ss.cr, 5+n); err != nil {
+			if _, err := ss.cr.Discard(5 + n); err != nil {
 				return err
 			}
-			if err := ss.bw.Flush(); err != nil {
-				return err
-			}
-			return errTerminated
+			return ss.terminate()
 		}
 		if err := copyBytes(ss.bw, ss.cr, 5+n); err != nil {
 			return err
