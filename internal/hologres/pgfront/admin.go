@@ -121,6 +121,24 @@ func (p *adminPool) withAdmin(ctx context.Context, f func(*pgx.Conn) error) erro
 	return err
 }
 
+// withAdminIn runs f on an administrative connection to database, opened
+// for f alone (statements such as DROP OWNED act on one database), within
+// the pool's limit.
+func (p *adminPool) withAdminIn(ctx context.Context, database string, f func(*pgx.Conn) error) error {
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.sem }()
+	c, err := p.open(ctx, database)
+	if err != nil {
+		return err
+	}
+	defer closeConn(c)
+	return f(c)
+}
+
 // roleInfo is what a login needs to know of its role.
 type roleInfo struct {
 	exists    bool

@@ -93,7 +93,8 @@
 //     an extended-protocol batch (intercept_ext.go) are inspected (a quick
 //     key-word check first, then a small tokenizer, sqlscan.go) for CREATE,
 //     ALTER and DROP USER|ROLE|GROUP, GRANT and REVOKE of role membership,
-//     and CREATE and DROP DATABASE. Such a statement is checked (role names
+//     CREATE and DROP DATABASE, and REASSIGN OWNED and DROP OWNED (run in
+//     the session's database). Such a statement is checked (role names
 //     only of the forms <uid>, p4_<id>, v4_<id>, BASIC$<name> and the SPM
 //     groups <db>_admin|_developer|_writer|_viewer; attributes only
 //     [NO]SUPERUSER — the localyun status —, [NO]LOGIN and PASSWORD for

@@ -96,7 +96,7 @@ func analyzeQuery(text string, scs bool) (*roleStmt, *PGError) {
 }
 
 // roleKeywords start every statement classify recognizes.
-var roleKeywords = []string{"create", "alter", "drop", "grant", "revoke"}
+var roleKeywords = []string{"create", "alter", "drop", "grant", "revoke", "reassign"}
 
 // mayManageRoles is a quick look for the key words that begin role
 // management, so that ordinary queries of superusers skip the tokenizer:
@@ -161,6 +161,7 @@ func (ss *session) execChecked(st *roleStmt) (notices []pgproto3.BackendMessage,
 	if !ri.exists || !ri.superuser || ri.unsafe {
 		return nil, nil, false
 	}
+	st.database = ss.info.Database
 	notices, perr = ss.srv.execRoleStatement(ctx, ss.info.Role, st)
 	rec := store.AuditRecord{Event: "api", Action: st.kind.action(), Caller: ss.caller, CallerAccount: ss.callerAccount, Decision: "Allow"}
 	if perr != nil {

@@ -287,3 +287,68 @@ func TestHostEscapes(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnedObjects: a user who owns objects cannot be dropped until a
+// superuser reassigns or drops them (REASSIGN OWNED, DROP OWNED), which
+// the front end runs in the session's database; the owner's objects are
+// never dropped that way, and only Hologres roles may be named.
+func TestOwnedObjects(t *testing.T) {
+	f := newFront(t)
+	owner := f.mustConnect(t, f.aKey.ID, f.aKey.Secret, "postgres")
+	ctx := context.Background()
+	userP4 := "p4_" + f.user.ID
+	t.Cleanup(func() {
+		admin(t, "postgres", `DROP TABLE IF EXISTS owned_by_alice, owned_by_alice2`)
+		dropTestRoles(t, userP4)
+	})
+	execOK(t, owner, `CREATE USER "`+userP4+`"`)
+	admin(t, "postgres", `GRANT CREATE ON SCHEMA public TO "`+userP4+`"`)
+	alice := f.mustConnect(t, f.uKey.ID, f.uKey.Secret, "postgres")
+	execOK(t, alice, `CREATE TABLE owned_by_alice (x int)`)
+	execOK(t, alice, `CREATE TABLE owned_by_alice2 (x int)`)
+	// Not a superuser: PostgreSQL decides, and refuses.
+	if pe := execErr(t, alice, `REASSIGN OWNED BY "`+userP4+`" TO "`+f.a.ID+`"`); pe.Code != "42501" {
+		t.Fatalf("a user's REASSIGN OWNED: %s %q", pe.Code, pe.Message)
+	}
+	alice.Close(ctx)
+
+	if pe := execErr(t, owner, `DROP USER "`+userP4+`"`); pe.Code != "2BP01" {
+		t.Fatalf("dropping a user who owns tables: %s %q", pe.Code, pe.Message)
+	}
+	for _, tc := range []struct{ sql, code string }{
+		{`DROP OWNED BY "` + f.a.ID + `"`, "42501"},
+		{`REASSIGN OWNED BY localyun_admin TO "` + f.a.ID + `"`, "42939"},
+		{`REASSIGN OWNED BY "` + userP4 + `" TO postgres`, "42602"},
+		{`REASSIGN OWNED BY "` + userP4 + `"`, "42601"},
+		{`DROP OWNED "` + userP4 + `"`, "42601"},
+		{`DROP OWNED BY "` + userP4 + `" CASCADE x`, "42601"},
+	} {
+		if pe := execErr(t, owner, tc.sql); pe.Code != tc.code {
+			t.Errorf("%s: %s %q, want %s", tc.sql, pe.Code, pe.Message, tc.code)
+		}
+	}
+	if got := adminQuery(t, `SELECT tableowner FROM pg_tables WHERE tablename = 'owned_by_alice'`); got != userP4 {
+		t.Fatalf("refused statements changed the owner: %s", got)
+	}
+
+	if tag, err := owner.Exec(ctx, `REASSIGN OWNED BY "`+userP4+`" TO "`+f.a.ID+`"`); err != nil || tag.String() != "REASSIGN OWNED" {
+		t.Fatalf("REASSIGN OWNED: %q %v", tag, err)
+	}
+	if got := adminQuery(t, `SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE tablename LIKE 'owned_by_alice%'`); got != f.a.ID {
+		t.Fatalf("owners after REASSIGN OWNED: %s", got)
+	}
+	execOK(t, owner, `GRANT SELECT ON owned_by_alice TO "`+userP4+`"`)
+	if pe := execErr(t, owner, `DROP USER "`+userP4+`"`); pe.Code != "2BP01" {
+		t.Fatalf("dropping a user who holds a privilege: %s %q", pe.Code, pe.Message)
+	}
+	if tag, err := owner.Exec(ctx, `DROP OWNED BY "`+userP4+`"`); err != nil || tag.String() != "DROP OWNED" {
+		t.Fatalf("DROP OWNED: %q %v", tag, err)
+	}
+	execOK(t, owner, `DROP USER "`+userP4+`"`)
+	if got := roleAttrs(t, userP4); got != "absent" {
+		t.Fatalf("after DROP USER: %s", got)
+	}
+	if got := adminQuery(t, `SELECT count(*) FROM pg_tables WHERE tablename LIKE 'owned_by_alice%'`); got != "2" {
+		t.Fatalf("DROP OWNED of another user dropped the owner's tables: %s left", got)
+	}
+}

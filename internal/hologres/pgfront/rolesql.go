@@ -29,6 +29,9 @@ type plan struct {
 	sql     []string
 	inTx    bool // run the statements in one transaction
 	notices []pgproto3.BackendMessage
+	// database, when set, is where sql runs (else the administrative
+	// database, for cluster-wide statements).
+	database string
 }
 
 // execRoleStatement checks st for a Hologres superuser whose role is
@@ -36,11 +39,7 @@ type plan struct {
 func (s *Server) execRoleStatement(ctx context.Context, caller string, st *roleStmt) ([]pgproto3.BackendMessage, *PGError) {
 	var p plan
 	var perr *PGError
-	err := s.admin.withAdmin(ctx, func(c *pgx.Conn) error {
-		p, perr = s.planRoleStatement(ctx, c, caller, st)
-		if perr != nil {
-			return nil
-		}
+	run := func(c *pgx.Conn) error {
 		if p.inTx {
 			return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
 				for _, q := range p.sql {
@@ -57,7 +56,17 @@ func (s *Server) execRoleStatement(ctx context.Context, caller string, st *roleS
 			}
 		}
 		return nil
+	}
+	err := s.admin.withAdmin(ctx, func(c *pgx.Conn) error {
+		p, perr = s.planRoleStatement(ctx, c, caller, st)
+		if perr != nil || p.database != "" {
+			return nil
+		}
+		return run(c)
 	})
+	if err == nil && perr == nil && p.database != "" && len(p.sql) > 0 {
+		err = s.admin.withAdminIn(ctx, p.database, run)
+	}
 	if perr != nil {
 		return nil, perr
 	}
@@ -83,6 +92,8 @@ func (s *Server) planRoleStatement(ctx context.Context, c *pgx.Conn, caller stri
 		return planDropDatabase(ctx, c, st)
 	case stmtCreateSPM:
 		return plan{}, nil
+	case stmtReassignOwned, stmtDropOwned:
+		return s.planOwned(st)
 	}
 	return plan{}, errorf(codeFeatureNotSupported, "%s is not supported on localyun", st.verb)
 }
@@ -226,17 +237,10 @@ func (s *Server) planMembership(st *roleStmt) (plan, *PGError) {
 			return plan{}, errorf(codeInsufficientPrivilege, "the role of the instance owner %s cannot be granted", role)
 		}
 	}
-	q := func(names []string) string {
-		out := make([]string, len(names))
-		for i, n := range names {
-			out[i] = quoteIdent(n)
-		}
-		return strings.Join(out, ", ")
-	}
 	if st.kind == stmtGrantRole {
-		return plan{inTx: true, sql: []string{"GRANT " + q(st.names) + " TO " + q(st.members)}}, nil
+		return plan{inTx: true, sql: []string{"GRANT " + quoteNames(st.names) + " TO " + quoteNames(st.members)}}, nil
 	}
-	return plan{inTx: true, sql: []string{"REVOKE " + q(st.names) + " FROM " + q(st.members)}}, nil
+	return plan{inTx: true, sql: []string{"REVOKE " + quoteNames(st.names) + " FROM " + quoteNames(st.members)}}, nil
 }
 
 func planCreateDatabase(st *roleStmt) (plan, *PGError) {
@@ -276,6 +280,39 @@ func planDropDatabase(ctx context.Context, c *pgx.Conn, st *roleStmt) (plan, *PG
 	}
 	p.sql = []string{q}
 	return p, nil
+}
+
+// planOwned runs REASSIGN OWNED and DROP OWNED in the session's database:
+// only Hologres roles, never the instance owner's objects dropped.
+func (s *Server) planOwned(st *roleStmt) (plan, *PGError) {
+	for _, role := range append(append([]string(nil), st.names...), st.members...) {
+		if classifyRole(role) == classInvalid {
+			return plan{}, invalidRoleName(role)
+		}
+	}
+	if st.kind == stmtReassignOwned {
+		return plan{inTx: true, database: st.database, sql: []string{"REASSIGN OWNED BY " + quoteNames(st.names) + " TO " + quoteNames(st.members)}}, nil
+	}
+	for _, role := range st.names {
+		if role == s.cfg.Owner {
+			return plan{}, errorf(codeInsufficientPrivilege, "the objects of the instance owner %s cannot be dropped with DROP OWNED", role).
+				withHint("drop them one by one, or REASSIGN OWNED BY %s TO <user> first", quoteIdent(role))
+		}
+	}
+	sql := "DROP OWNED BY " + quoteNames(st.names)
+	if st.cascade {
+		sql += " CASCADE"
+	}
+	return plan{inTx: true, database: st.database, sql: []string{sql}}, nil
+}
+
+// quoteNames is a comma-separated list of quoted role names.
+func quoteNames(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = quoteIdent(n)
+	}
+	return strings.Join(out, ", ")
 }
 
 func notice(msg string) *pgproto3.NoticeResponse {

@@ -21,6 +21,10 @@ const (
 	// procedures are installed in every database already, so it is
 	// answered without running anything.
 	stmtCreateSPM
+	// stmtReassignOwned and stmtDropOwned act on the objects of roles in
+	// the session's database.
+	stmtReassignOwned
+	stmtDropOwned
 	// stmtUnsupported is a role-management statement in a form localyun
 	// does not run (ALTER GROUP ... ADD USER, ...): always refused.
 	stmtUnsupported
@@ -45,6 +49,10 @@ func (k stmtKind) tag() string {
 		return "DROP DATABASE"
 	case stmtCreateSPM:
 		return "CREATE EXTENSION"
+	case stmtReassignOwned:
+		return "REASSIGN OWNED"
+	case stmtDropOwned:
+		return "DROP OWNED"
 	}
 	return ""
 }
@@ -68,6 +76,10 @@ func (k stmtKind) action() string {
 		return "hologres:DropDatabase"
 	case stmtCreateSPM:
 		return "hologres:CreateExtension"
+	case stmtReassignOwned:
+		return "hologres:ReassignOwned"
+	case stmtDropOwned:
+		return "hologres:DropOwned"
 	}
 	return "hologres:RoleStatement"
 }
@@ -82,8 +94,11 @@ type roleStmt struct {
 	// names: the roles created, altered or dropped, the roles granted or
 	// revoked, or the database.
 	names []string
-	// members: GRANT ... TO / REVOKE ... FROM.
+	// members: GRANT ... TO / REVOKE ... FROM; REASSIGN OWNED ... TO.
 	members []string
+	// database: the session's, for the statements that act in one
+	// (REASSIGN OWNED, DROP OWNED); set when the statement runs.
+	database string
 
 	superuser *bool
 	login     *bool
@@ -92,6 +107,7 @@ type roleStmt struct {
 
 	ifExists bool
 	force    bool // DROP DATABASE ... WITH (FORCE)
+	cascade  bool // DROP OWNED ... CASCADE
 	// options counts the options read, those that change nothing included.
 	options int
 }
@@ -140,8 +156,14 @@ func classify(t []token) (*roleStmt, *PGError) {
 			return &roleStmt{kind: stmtUnsupported, verb: "ALTER GROUP"}, errorf(codeFeatureNotSupported, "ALTER GROUP is not supported").
 				withHint(`use GRANT <group> TO <user>; and REVOKE <group> FROM <user>;`)
 		}
+	case "reassign":
+		if t[1].is("owned") {
+			return parseOwned(t)
+		}
 	case "drop":
 		switch {
+		case t[1].is("owned"):
+			return parseOwned(t)
 		case t[1].is("database"):
 			return parseDropDatabase(t)
 		case t[1].is("user") || t[1].is("role") || t[1].is("group"):
@@ -369,6 +391,40 @@ func parseMembership(t []token) (*roleStmt, *PGError) {
 		return st, syntaxAt(t, i)
 	}
 	st.names, st.members = names, members
+	return st, nil
+}
+
+// parseOwned reads REASSIGN OWNED BY role [, ...] TO role and DROP OWNED
+// BY role [, ...] [CASCADE | RESTRICT].
+func parseOwned(t []token) (*roleStmt, *PGError) {
+	st := &roleStmt{kind: stmtDropOwned, verb: "DROP OWNED"}
+	if t[0].is("reassign") {
+		st.kind, st.verb = stmtReassignOwned, "REASSIGN OWNED"
+	}
+	if len(t) < 3 || !t[2].is("by") {
+		return st, syntaxAt(t, 2)
+	}
+	names, i, err := nameList(t, 3)
+	if err != nil {
+		return st, err
+	}
+	st.names = names
+	if st.kind == stmtReassignOwned {
+		if i >= len(t) || !t[i].is("to") {
+			return st, syntaxAt(t, i)
+		}
+		to, ok := name(t, i+1)
+		if !ok {
+			return st, syntaxAt(t, i+1)
+		}
+		st.members, i = []string{to}, i+2
+	} else if i < len(t) && (t[i].is("cascade") || t[i].is("restrict")) {
+		st.cascade = t[i].is("cascade")
+		i++
+	}
+	if i < len(t) {
+		return st, syntaxAt(t, i)
+	}
 	return st, nil
 }
 
