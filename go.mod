@@ -11,6 +11,7 @@ require (
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/spf13/cobra v1.10.2
+	github.com/xdg-go/stringprep v1.0.4
 	modernc.org/sqlite v1.62.0
 )
 

@@ -12,6 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/xdg-go/stringprep"
 
 	"github.com/localyun/localyun/internal/apierr"
 	"github.com/localyun/localyun/internal/hologres"
@@ -190,9 +193,9 @@ func hmacSHA256(key []byte, msg string) []byte {
 const maxSCRAMIterations = 100_000
 
 // verifyPassword checks a cleartext password against a role's stored
-// PostgreSQL verifier: SCRAM-SHA-256 (PostgreSQL's default) or MD5. The
-// password is used as sent, without SASLprep, which is the identity for
-// ASCII passwords.
+// PostgreSQL verifier: SCRAM-SHA-256 (PostgreSQL's default) or MD5. A
+// SCRAM verifier is of the SASLprep'd password, as PostgreSQL builds it
+// (saslprep).
 func verifyPassword(role, password, stored string) bool {
 	switch {
 	case strings.HasPrefix(stored, "SCRAM-SHA-256$"):
@@ -219,7 +222,7 @@ func verifyPassword(role, password, stored string) bool {
 		if err1 != nil || err2 != nil {
 			return false
 		}
-		salted, err := pbkdf2.Key(sha256.New, password, salt, iter, sha256.Size)
+		salted, err := pbkdf2.Key(sha256.New, saslprep(password), salt, iter, sha256.Size)
 		if err != nil {
 			return false
 		}
@@ -232,6 +235,20 @@ func verifyPassword(role, password, stored string) bool {
 		return subtle.ConstantTimeCompare([]byte(want), []byte(stored)) == 1
 	}
 	return false
+}
+
+// saslprep prepares a password as PostgreSQL does before SCRAM (RFC 4013
+// SASLprep): a password that is not valid UTF-8, or that SASLprep refuses
+// (prohibited or unassigned characters), is used as it is.
+func saslprep(password string) string {
+	if !utf8.ValidString(password) {
+		return password
+	}
+	prepped, err := stringprep.SASLprep.Prepare(password)
+	if err != nil {
+		return password
+	}
+	return prepped
 }
 
 // describeIdentity names an identity for a message.

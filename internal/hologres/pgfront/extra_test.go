@@ -54,3 +54,27 @@ func TestEndSessionsAndAudit(t *testing.T) {
 		t.Fatalf("audit:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// PostgreSQL keeps a SCRAM verifier of the SASLprep'd password (RFC 4013:
+// non-ASCII spaces become spaces, compatibility forms are normalized), so
+// the front end prepares a BASIC$ password the same way before checking
+// it: the same text logs in, whatever normalization it needed.
+func TestBasicPasswordSASLprep(t *testing.T) {
+	f := newFront(t)
+	owner := f.mustConnect(t, f.aKey.ID, f.aKey.Secret, "postgres")
+	t.Cleanup(func() { dropTestRoles(t, "BASIC$intl") })
+	execOK(t, owner, `CREATE USER "BASIC$intl" PASSWORD 'x'`)
+	for _, pw := range []string{
+		"caf\u00e9 \u00a0latte",       // a no-break space, mapped to a space
+		"\u2168-nine",                 // ROMAN NUMERAL NINE, NFKC "IX"
+		"soft\u00adhyphen",            // mapped to nothing
+		"ascii-only",                  // unchanged
+		"bad\u0007bell-kept-verbatim", // a prohibited character: used as sent, as PostgreSQL does
+	} {
+		execOK(t, owner, `ALTER USER "BASIC$intl" PASSWORD `+quoteLiteral(pw))
+		f.mustConnect(t, "BASIC$intl", pw, "postgres")
+		if _, err := f.connect(t, "BASIC$intl", pw+"x", "postgres"); err == nil {
+			t.Fatalf("a wrong password logged in (%q)", pw)
+		}
+	}
+}
