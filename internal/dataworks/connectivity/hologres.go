@@ -232,6 +232,9 @@ func tableIdent(name string) (string, error) {
 		if part == "" {
 			return "", fmt.Errorf("an empty name")
 		}
+		if strings.IndexByte(part, 0) >= 0 {
+			return "", fmt.Errorf("a name holding a NUL character")
+		}
 		parts = append(parts, part)
 		rest = strings.TrimSpace(rest)
 		if rest == "" {
