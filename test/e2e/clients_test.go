@@ -25,8 +25,10 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/sts"
 
+	"github.com/localyun/localyun/internal/dataworksapi"
 	"github.com/localyun/localyun/internal/gateway"
 	"github.com/localyun/localyun/internal/gateway/signature"
+	"github.com/localyun/localyun/internal/hologresapi"
 	"github.com/localyun/localyun/internal/maxcomputeapi"
 	localram "github.com/localyun/localyun/internal/ram"
 	"github.com/localyun/localyun/internal/stsapi"
@@ -567,8 +569,9 @@ func sortedCopy(names []string) []string {
 	return out
 }
 
-// checkCoverage fails a full run (no -run, no -short) in which some RAM or
-// STS action localyun registers never succeeded through an official client.
+// checkCoverage fails a full run (no -run, no -short) in which some action
+// localyun registers (RAM, STS, MaxCompute, DataWorks of both versions,
+// Hologres) never succeeded through an official client.
 func checkCoverage() int {
 	if f := flag.Lookup("test.run"); f == nil || f.Value.String() != "" || testing.Short() {
 		return 0
@@ -576,7 +579,8 @@ func checkCoverage() int {
 	var missing []string
 	exercised.Lock()
 	defer exercised.Unlock()
-	for _, list := range [][]gateway.Action{localram.Actions(nil), stsapi.Actions(nil), maxcomputeapi.Actions(nil, ""), dataWorks2020Actions()} {
+	for _, list := range [][]gateway.Action{localram.Actions(nil), stsapi.Actions(nil), maxcomputeapi.Actions(nil, ""),
+		dataworksapi.Actions(nil), hologresapi.Actions(nil, "")} {
 		for _, a := range list {
 			if !exercised.ok[a.Version+" "+a.Name] {
 				missing = append(missing, a.Product+" "+a.Name)

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
 	"github.com/alibabacloud-go/tea/dara"
@@ -330,7 +331,11 @@ func TestDataWorksConnectivityInstanceStopped(t *testing.T) {
 	createPolicy(t, ramB, "HologresDataSourceAccess", seedHologresPolicy)
 	attachToRole(t, ramB, "testRole", "HologresDataSourceAccess")
 	id, endpoint := holoInstance(t, s, b.Creds(), "b_holo")
-	exec1(t, mustConnect(t, endpoint, akLogin(b.Creds(), "postgres")), `CREATE USER "v4_`+roleID(t, ramB, "testRole")+`"`)
+	// The Security Center step through the OpenAPI this time.
+	bHolo := s.Dara(t, b.Creds(), "")
+	if res, err := holoROA(bHolo, "CreateUser", "POST", "/api/v1/instances/"+id+"/createUser", map[string]any{"userName": "v4_" + roleID(t, ramB, "testRole")}); err != nil || res["Data"] != true {
+		t.Fatalf("CreateUser: %v %v", res, err)
+	}
 
 	a24 := s.Dara(t, a.Creds(), "")
 	ws := id64(mustDW24(t, a24, "CreateProject", map[string]string{"Name": "a_stop_ws", "DisplayName": "A"})["Id"])
@@ -340,8 +345,8 @@ func TestDataWorksConnectivityInstanceStopped(t *testing.T) {
 			`"database":"postgres","authType":"RamRole","crossAccountOwnerId":"` + b.AccountID + `","crossAccountRoleName":"testRole"}`})["Id"])
 	wantState(t, connectivity(t, a24, ws, src, def), "Connectable", "check_privilege")
 
-	if out, code, errOut := s.apiCLI(b.Creds(), "holo", "stop-instance", id); code != 0 || !strings.Contains(out, "is Stopped") {
-		t.Fatalf("holo stop-instance: exit %d %q %s", code, out, errOut)
+	if res, err := holoROA(bHolo, "StopInstance", "POST", "/api/v1/instances/"+id+"/stop", nil); err != nil || res["Data"] != true {
+		t.Fatalf("StopInstance: %v %v", res, err)
 	}
 	wantState(t, connectivity(t, a24, ws, src, def), "Unreachable", "resolve_endpoint",
 		"is Stopped, not Running", "account "+b.AccountID+" starts it", "IncorrectInstanceStatus")
@@ -356,8 +361,36 @@ func TestDataWorksConnectivityInstanceStopped(t *testing.T) {
 		t.Fatalf("another account resuming B's instance: exit %d %s", code, errOut)
 	}
 
+	if res, err := holoROA(bHolo, "ResumeInstance", "POST", "/api/v1/instances/"+id+"/resume", nil); err != nil || res["Data"] != true {
+		t.Fatalf("ResumeInstance: %v %v", res, err)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		res, err := holoROA(bHolo, "GetInstance", "GET", "/api/v1/instances/"+id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := res["Instance"].(map[string]any)["InstanceStatus"]; st == "Running" {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("after ResumeInstance: %v", st)
+		}
+	}
+	wantState(t, connectivity(t, a24, ws, src, def), "Connectable", "check_privilege")
+
+	// The CLI stops and resumes it too.
+	if out, code, errOut := s.apiCLI(b.Creds(), "holo", "stop-instance", id); code != 0 || !strings.Contains(out, "is Stopped") {
+		t.Fatalf("holo stop-instance: exit %d %q %s", code, out, errOut)
+	}
 	if out, code, errOut := s.apiCLI(b.Creds(), "holo", "resume-instance", id); code != 0 || !strings.Contains(out, "is Running") {
 		t.Fatalf("holo resume-instance: exit %d %q %s", code, out, errOut)
 	}
 	wantState(t, connectivity(t, a24, ws, src, def), "Connectable", "check_privilege")
+
+	// Deleted, the instance is gone for the test as for the API.
+	if res, err := holoROA(bHolo, "DeleteInstance", "POST", "/api/v1/instances/"+id+"/delete", nil); err != nil || res["Data"] != true {
+		t.Fatalf("DeleteInstance: %v %v", res, err)
+	}
+	_, err := holoROA(bHolo, "GetInstance", "GET", "/api/v1/instances/"+id, nil)
+	daraError(t, err, "InstanceNotFound", 404)
+	wantState(t, connectivity(t, a24, ws, src, def), "ConfigError", "resolve_endpoint", "InstanceNotFound")
 }

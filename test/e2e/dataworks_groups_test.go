@@ -231,4 +231,12 @@ func TestDataWorksComputeBinding(t *testing.T) {
 	checkShape(t, "DeleteComputeResource", res, shape{"RequestId": "s", "Success": "b"})
 	_, err = dw24(a24, "GetComputeResource", map[string]string{"ProjectId": itoa(ws), "Id": itoa(bound.Bound[0].ComputeResourceID)})
 	daraError(t, err, "Invalid.ComputeResource.NotExists", 404)
+	// Bound again through the API, as the 2024 SDK does it.
+	env := bound.Bound[0].Env
+	created := mustDW24(t, a24, "CreateComputeResource", map[string]string{"ProjectId": itoa(ws), "Name": "a_engine", "Type": "maxcompute",
+		"ConnectionProperties": `{"envType":"` + env + `","project":"a_engine","authType":"Executor"}`})
+	again := mustDW24(t, a24, "GetComputeResource", map[string]string{"ProjectId": itoa(ws), "Id": fmt.Sprint(created["Id"])})
+	if r := checkShape(t, "GetComputeResource.ComputeResource", again["ComputeResource"], dataSource2024Shape); r["Name"] != "a_engine" {
+		t.Fatalf("CreateComputeResource then GetComputeResource: %v %v", created, again)
+	}
 }

@@ -17,9 +17,6 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	dw "github.com/aliyun/alibaba-cloud-sdk-go/services/dataworks-public"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
-
-	"github.com/localyun/localyun/internal/dataworksapi"
-	"github.com/localyun/localyun/internal/gateway"
 )
 
 // This file drives DataWorks through both API versions at one endpoint:
@@ -45,19 +42,6 @@ func (s *Server) DataWorks(c Creds) *dw.Client {
 	}
 	client.Domain = s.Endpoint()
 	return client
-}
-
-// dataWorks2020Actions are the 2020-05-18 DataWorks actions, which the
-// coverage check requires the monolithic SDK to have called successfully
-// (the recorder does not see the darabonba client's 2024-05-18 calls).
-func dataWorks2020Actions() []gateway.Action {
-	var out []gateway.Action
-	for _, a := range dataworksapi.Actions(nil) {
-		if a.Version == dwV2020 {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 // dw24Wire is how dataworks-public-20240518 sends each action: its HTTP
