@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -34,7 +36,7 @@ func (s *Server) Dara(t testing.TB, c Creds, algorithm string) *openapi.Client {
 	if algorithm != "" {
 		cfg.SignatureAlgorithm = dara.String(algorithm)
 	}
-	cfg.HttpClient = recordingDara{}
+	cfg.HttpClient = recordingDara{secrets: s.secrets}
 	client, err := openapi.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -45,17 +47,14 @@ func (s *Server) Dara(t testing.TB, c Creds, algorithm string) *openapi.Client {
 // recordingDara is the darabonba client's HTTP client: it sends each
 // request as the SDK would and notes, for the coverage check, which
 // actions (the x-acs-version and x-acs-action headers the V3 signature
-// carries) succeeded.
-type recordingDara struct{}
+// carries) succeeded, and, for the secret-leak checks, the signatures,
+// tokens and secrets that went over the wire.
+type recordingDara struct{ secrets *secretSet }
 
-func (recordingDara) Call(r *http.Request, transport *http.Transport) (*http.Response, error) {
+func (rd recordingDara) Call(r *http.Request, transport *http.Transport) (*http.Response, error) {
 	c := &http.Client{}
 	if transport != nil {
 		c.Transport = transport
-	}
-	resp, err := c.Do(r)
-	if err != nil {
-		return resp, err
 	}
 	// darabonba writes its headers in lower case, past canonicalization.
 	header := func(k string) string {
@@ -67,10 +66,24 @@ func (recordingDara) Call(r *http.Request, transport *http.Transport) (*http.Res
 		}
 		return ""
 	}
+	rd.secrets.add("x-acs-security-token", header("x-acs-security-token"))
+	if _, sig, ok := strings.Cut(header("Authorization"), "Signature="); ok {
+		rd.secrets.add("V3 signature", sig)
+	}
+	resp, err := c.Do(r)
+	if err != nil {
+		return resp, err
+	}
 	action := header("x-acs-version") + " " + header("x-acs-action")
 	exercised.Lock()
 	exercised.ok[action] = exercised.ok[action] || resp.StatusCode == http.StatusOK
 	exercised.Unlock()
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	if err == nil {
+		rd.secrets.fromBody(raw)
+	}
 	return resp, nil
 }
 
