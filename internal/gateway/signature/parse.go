@@ -107,7 +107,7 @@ func Parse(r *Request) (*Signed, error) {
 	case V3:
 		return parseV3(r, h)
 	}
-	if auth, _ := h.one(headerAuthorization); auth != "" {
+	if auth, _ := oneHeader(h, headerAuthorization); auth != "" {
 		return nil, errIncomplete("The Authorization header is not ACS3-HMAC-SHA256, and there is no Signature parameter.")
 	}
 	return nil, errMissingParam(paramSignature)
@@ -170,7 +170,7 @@ func parseV1(r *Request, h header) (*Signed, error) {
 
 // agree checks that a header, when given, repeats a parameter's value.
 func agree(h header, headerName, paramName, paramValue string) *Error {
-	hv, e := h.one(headerName)
+	hv, e := oneHeader(h, headerName)
 	if e != nil {
 		return e
 	}
@@ -264,7 +264,7 @@ func parseAuthorization(v string) (*authorization, *Error) {
 }
 
 func parseV3(r *Request, h header) (*Signed, error) {
-	authz, e := h.one(headerAuthorization)
+	authz, e := oneHeader(h, headerAuthorization)
 	if e != nil {
 		return nil, e
 	}
@@ -276,7 +276,7 @@ func parseV3(r *Request, h header) (*Signed, error) {
 	one := map[string]string{}
 	for _, n := range [...]string{headerAction, headerVersion, headerDate, headerNonce, headerContentSHA256,
 		headerSecurityToken, headerAccessKeyID, headerContentType} {
-		v, e := h.one(n)
+		v, e := oneHeader(h, n)
 		if e != nil {
 			return nil, e
 		}
@@ -284,7 +284,7 @@ func parseV3(r *Request, h header) (*Signed, error) {
 	}
 	host := r.Host
 	if host == "" {
-		if host, e = h.one(headerHost); e != nil {
+		if host, e = oneHeader(h, headerHost); e != nil {
 			return nil, e
 		}
 	}

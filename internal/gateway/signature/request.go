@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"github.com/localyun/localyun/internal/headerindex"
 	"net/url"
 	"sort"
 	"strconv"
@@ -95,32 +96,15 @@ func detect(r *Request, h header) Scheme {
 }
 
 // header is a request's headers keyed by lower-case name.
-type header map[string][]string
+type header = headerindex.Index
 
-func indexHeader(m map[string][]string) header {
-	h := make(header, len(m))
-	// Walk names in order so values of one header sent under two spellings
-	// (a plain map, not an http.Header) come out in a fixed order.
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		lk := strings.ToLower(k)
-		h[lk] = append(h[lk], m[k]...)
-	}
-	return h
-}
+func indexHeader(m map[string][]string) header { return headerindex.New(m) }
 
-// one returns the only value of a header, "" when it is absent, or an error
+// oneHeader returns the only value of a header, "" when it is absent, or an error
 // when it is given more than once.
-func (h header) one(name string) (string, *Error) {
-	switch vs := h[name]; len(vs) {
-	case 0:
-		return "", nil
-	case 1:
-		return vs[0], nil
+func oneHeader(h header, name string) (string, *Error) {
+	if v, dup := h.One(name); !dup {
+		return v, nil
 	}
 	return "", errDuplicateHeader(name)
 }
@@ -154,7 +138,7 @@ func params(r *Request, h header) (query, all url.Values, _ *Error) {
 	for k, vs := range q {
 		all[k] = vs
 	}
-	if _, e := h.one(headerContentType); e != nil {
+	if _, e := oneHeader(h, headerContentType); e != nil {
 		return nil, nil, e
 	}
 	if !isForm(h) || len(r.Body) == 0 {

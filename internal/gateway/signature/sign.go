@@ -111,7 +111,7 @@ func SignV3(r *Request, c Credentials, now time.Time, nonce string) error {
 	}
 	h := indexHeader(r.Header)
 	for _, n := range [...]string{headerAction, headerVersion} {
-		if v, e := h.one(n); e != nil || strings.TrimSpace(v) == "" {
+		if v, e := oneHeader(h, n); e != nil || strings.TrimSpace(v) == "" {
 			return fmt.Errorf("signature: SignV3 needs one %s header", n)
 		}
 	}

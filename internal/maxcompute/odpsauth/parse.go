@@ -155,7 +155,7 @@ type canonical struct {
 func canonicalize(r *Request, h header, prefix string) (*canonical, *Error) {
 	one := map[string]string{}
 	for _, n := range [...]string{headerDate, headerContentMD5, headerContentType, headerSTSToken} {
-		v, e := h.one(n)
+		v, e := oneHeader(h, n)
 		if e != nil {
 			return nil, e
 		}

@@ -1,8 +1,8 @@
 package odpsauth
 
 import (
+	"github.com/localyun/localyun/internal/headerindex"
 	"net/textproto"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -88,32 +88,15 @@ func Detect(r *Request) bool {
 }
 
 // header is a request's headers keyed by lower-case name.
-type header map[string][]string
+type header = headerindex.Index
 
-func indexHeader(m map[string][]string) header {
-	h := make(header, len(m))
-	// Walk names in order so values of one header given under two spellings
-	// (a plain map, not an http.Header) come out in a fixed order.
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		lk := strings.ToLower(k)
-		h[lk] = append(h[lk], m[k]...)
-	}
-	return h
-}
+func indexHeader(m map[string][]string) header { return headerindex.New(m) }
 
-// one returns the only value of a header, "" when it is absent, or an error
+// oneHeader returns the only value of a header, "" when it is absent, or an error
 // when it is given more than once.
-func (h header) one(name string) (string, *Error) {
-	switch vs := h[name]; len(vs) {
-	case 0:
-		return "", nil
-	case 1:
-		return vs[0], nil
+func oneHeader(h header, name string) (string, *Error) {
+	if v, dup := h.One(name); !dup {
+		return v, nil
 	}
 	return "", errDuplicateHeader(name)
 }

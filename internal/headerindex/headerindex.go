@@ -1,0 +1,41 @@
+// Package headerindex indexes a request's headers by lower-case name, as
+// the signature schemes read them (the gateway's RPC and ROA signatures,
+// MaxCompute's ODPS signature): every spelling of a name counts, and the
+// values of one name sent under two spellings come out in a fixed order.
+package headerindex
+
+import (
+	"sort"
+	"strings"
+)
+
+// Index is headers keyed by lower-case name.
+type Index map[string][]string
+
+// New indexes m, which may be an http.Header or a plain map whose keys
+// differ only in case.
+func New(m map[string][]string) Index {
+	h := make(Index, len(m))
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		lk := strings.ToLower(k)
+		h[lk] = append(h[lk], m[k]...)
+	}
+	return h
+}
+
+// One returns the only value of a header ("" when it is absent); dup
+// reports a header given more than once, which a signature check refuses.
+func (h Index) One(name string) (value string, dup bool) {
+	switch vs := h[name]; len(vs) {
+	case 0:
+		return "", false
+	case 1:
+		return vs[0], false
+	}
+	return "", true
+}
