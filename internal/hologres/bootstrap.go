@@ -160,42 +160,12 @@ var bootstrapDatabase = []string{
 		END $$`,
 
 	// spm_grant / spm_revoke: a superuser, or a member of <db>_admin.
-	`CREATE OR REPLACE PROCEDURE public.spm_grant(grp text, usr text) LANGUAGE plpgsql SECURITY DEFINER
-		SET search_path = pg_catalog, pg_temp AS $$
-		DECLARE g text; u text;
-		BEGIN
-			IF NOT public.localyun_spm_enabled() THEN
-				RAISE EXCEPTION 'current database is NOT in simple privilege mode' USING ERRCODE = '55000';
-			END IF;
-			IF NOT (pg_has_role(session_user, '` + SuperuserRole + `', 'MEMBER')
-				OR pg_has_role(session_user, current_database() || '_admin', 'MEMBER')) THEN
-				RAISE EXCEPTION 'permission denied: only a superuser or a member of %_admin can call spm_grant', current_database()
-					USING ERRCODE = '42501';
-			END IF;
-			g := public.localyun_spm_group(grp);
-			u := public.localyun_spm_user(usr);
+	spmMembership("spm_grant", "GRANT %I TO %I", `
 			IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = u AND rolcanlogin) THEN
 				RAISE EXCEPTION 'user % does not exist in this instance: a superuser adds it with CREATE USER "%";', u, u
 					USING ERRCODE = '42704';
-			END IF;
-			EXECUTE format('GRANT %I TO %I', g, u);
-		END $$`,
-	`CREATE OR REPLACE PROCEDURE public.spm_revoke(grp text, usr text) LANGUAGE plpgsql SECURITY DEFINER
-		SET search_path = pg_catalog, pg_temp AS $$
-		DECLARE g text; u text;
-		BEGIN
-			IF NOT public.localyun_spm_enabled() THEN
-				RAISE EXCEPTION 'current database is NOT in simple privilege mode' USING ERRCODE = '55000';
-			END IF;
-			IF NOT (pg_has_role(session_user, '` + SuperuserRole + `', 'MEMBER')
-				OR pg_has_role(session_user, current_database() || '_admin', 'MEMBER')) THEN
-				RAISE EXCEPTION 'permission denied: only a superuser or a member of %_admin can call spm_revoke', current_database()
-					USING ERRCODE = '42501';
-			END IF;
-			g := public.localyun_spm_group(grp);
-			u := public.localyun_spm_user(usr);
-			EXECUTE format('REVOKE %I FROM %I', g, u);
-		END $$`,
+			END IF;`),
+	spmMembership("spm_revoke", "REVOKE %I FROM %I", ""),
 }
 
 // bootstrap prepares a new instance: the superuser group, the owner's role
@@ -254,4 +224,27 @@ func createTenantRole(ctx context.Context, conn *pgx.Conn, role string, superuse
 		return err
 	}
 	return nil
+}
+
+// spmMembership is the text of spm_grant or spm_revoke: the simple
+// permission model must be on, the caller a superuser or a member of
+// <db>_admin, the group and user names valid; check runs after that, then
+// statement (a format string of the group and the user).
+func spmMembership(name, statement, check string) string {
+	return `CREATE OR REPLACE PROCEDURE public.` + name + `(grp text, usr text) LANGUAGE plpgsql SECURITY DEFINER
+		SET search_path = pg_catalog, pg_temp AS $$
+		DECLARE g text; u text;
+		BEGIN
+			IF NOT public.localyun_spm_enabled() THEN
+				RAISE EXCEPTION 'current database is NOT in simple privilege mode' USING ERRCODE = '55000';
+			END IF;
+			IF NOT (pg_has_role(session_user, '` + SuperuserRole + `', 'MEMBER')
+				OR pg_has_role(session_user, current_database() || '_admin', 'MEMBER')) THEN
+				RAISE EXCEPTION 'permission denied: only a superuser or a member of %_admin can call ` + name + `', current_database()
+					USING ERRCODE = '42501';
+			END IF;
+			g := public.localyun_spm_group(grp);
+			u := public.localyun_spm_user(usr);` + check + `
+			EXECUTE format('` + statement + `', g, u);
+		END $$`
 }

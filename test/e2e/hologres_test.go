@@ -455,11 +455,13 @@ func TestSeedHologres(t *testing.T) {
 		exec1(t, owner, "CREATE DATABASE salesdb")
 		admin := mustConnect(t, endpoint, akLogin(b, "salesdb"))
 		exec1(t, admin, "CREATE EXTENSION IF NOT EXISTS spm") // answered as a no-op
+		_, err := admin.Exec(context.Background(), "CALL spm_grant('salesdb_viewer', $1)", roleUser)
+		pgErr(t, err, "55000", "NOT in simple privilege mode")
 		exec1(t, admin, "CALL spm_enable()")
 		exec1(t, admin, "create table orders (id int)")
 		exec1(t, admin, "insert into orders values (1), (2), (3)")
 		// Not in any group yet: no CONNECT.
-		_, err := pgConnect(context.Background(), endpoint, akLogin(seed.role, "salesdb"))
+		_, err = pgConnect(context.Background(), endpoint, akLogin(seed.role, "salesdb"))
 		pgErr(t, err, "42501", `permission denied for database "salesdb"`)
 		// A RAM user of B, added with the CLI, becomes a developer.
 		bob := createUserWithKey(t, ramB, "bob")
@@ -467,6 +469,14 @@ func TestSeedHologres(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("holo user add --ram-user bob: exit %d %s %s", code, out, errOut)
 		}
+		// Names are checked: another database's group, a role that is no
+		// Hologres user, a user not added to the instance.
+		_, err = admin.Exec(context.Background(), "CALL spm_grant('postgres_admin', $1)", roleUser)
+		pgErr(t, err, "22023", "invalid group postgres_admin")
+		_, err = admin.Exec(context.Background(), "CALL spm_grant('salesdb_viewer', 'localyun_admin')")
+		pgErr(t, err, "22023", "invalid user localyun_admin")
+		_, err = admin.Exec(context.Background(), "CALL spm_grant('salesdb_viewer', 'p4_999')")
+		pgErr(t, err, "42704", `CREATE USER "p4_999"`)
 		exec1(t, admin, "CALL spm_grant('salesdb_developer', $1)", "p4_"+ramUserID(t, ramB, "bob"))
 		exec1(t, admin, "CALL spm_grant('salesdb_viewer', $1)", roleUser)
 		dev := mustConnect(t, endpoint, akLogin(bob, "salesdb"))
@@ -482,7 +492,13 @@ func TestSeedHologres(t *testing.T) {
 		_, err = viewer.Exec(context.Background(), "insert into orders values (4)")
 		pgErr(t, err, "42501", "permission denied for table orders")
 		_, err = viewer.Exec(context.Background(), "CALL spm_grant('salesdb_admin', $1)", roleUser)
-		pgErr(t, err, "42501", "only a superuser or a member of salesdb_admin")
+		pgErr(t, err, "42501", "only a superuser or a member of salesdb_admin can call spm_grant")
+		_, err = viewer.Exec(context.Background(), "CALL spm_revoke('salesdb_viewer', $1)", roleUser)
+		pgErr(t, err, "42501", "only a superuser or a member of salesdb_admin can call spm_revoke")
+		for _, proc := range []string{"spm_enable", "spm_disable"} {
+			_, err = dev.Exec(context.Background(), "CALL "+proc+"()")
+			pgErr(t, err, "42501", "only a superuser can call "+proc)
+		}
 		// The owner keeps every right after spm_enable.
 		again := mustConnect(t, endpoint, akLogin(b, "salesdb"))
 		if n := query1(t, again, "select count(*) from dev_made"); n != "1" {
