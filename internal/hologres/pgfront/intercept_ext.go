@@ -29,6 +29,22 @@ const maxExtMessage = 64 << 10
 // inspectParse reads the Parse message whose header is next in cr, at the
 // start of a batch of a superuser's session.
 func (ss *session) inspectParse() error {
+	// Most Parse messages hold no role key word: those that fit in the
+	// read buffer are looked at there and relayed without a copy.
+	_, n, err := peekHeader(ss.cr)
+	if err != nil {
+		return err
+	}
+	if 5+n <= ss.cr.Size() {
+		msg, err := ss.cr.Peek(5 + n)
+		if err != nil {
+			return unexpectedEOF(err)
+		}
+		if !mayManageRoles(msg[5:]) {
+			ss.extPending = true
+			return copyBytes(ss.bw, ss.cr, 5+n)
+		}
+	}
 	typ, body, err := readMessage(ss.cr, ss.srv.lim.MaxMessageSize)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package pgfront
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -57,6 +58,11 @@ func TestExtendedProtocolRoleManagement(t *testing.T) {
 	}
 	if tag, err := execExtended(owner, `SELECT 1`); err != nil || tag != "SELECT 1" {
 		t.Fatalf("the session after refusals: %q %v", tag, err)
+	}
+	// A Parse larger than the read buffer takes the copying path.
+	big := `SELECT '` + strings.Repeat("x", 40<<10) + `' AS create_grant_drop`
+	if tag, err := execExtended(owner, big); err != nil || tag != "SELECT 1" {
+		t.Fatalf("a 40 KiB query: %q %v", tag, err)
 	}
 
 	// A batch that holds anything else fails whole: nothing runs.
