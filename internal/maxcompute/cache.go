@@ -47,13 +47,25 @@ func (c *cache) generation(project string) uint64 {
 }
 
 // invalidate forgets everything cached of a project. Call it after every
-// write to the project's record or catalog, failed writes included.
+// write to the project's record, failed writes included (invalidateCatalog
+// after a write to its catalog only).
 func (c *cache) invalidate(project string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entry(project)
 	e.gen++
 	e.project, e.snap = nil, nil
+	e.tables = map[string]*catalog.Table{}
+}
+
+// invalidateCatalog forgets a project's table metadata after a write to
+// its catalog (CREATE, DROP, ALTER, INSERT): the project record and its
+// compiled security model stay, as no catalog write changes them.
+func (c *cache) invalidateCatalog(project string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entry(project)
+	e.gen++
 	e.tables = map[string]*catalog.Table{}
 }
 

@@ -117,7 +117,7 @@ func (a *access) createTable(ctx context.Context, st *sqlast.CreateTable) (*Resu
 	}
 	defer unlock()
 	// The catalog changes: forget what is cached of it.
-	defer a.s.cache.invalidate(a.project.Name)
+	defer a.s.cache.invalidateCatalog(a.project.Name)
 	var exists bool
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {
 		tq := txQuerier{tx}
@@ -175,7 +175,7 @@ func (a *access) dropTable(ctx context.Context, st *sqlast.DropTable) (*Result, 
 	}
 	defer unlock()
 	// The catalog changes: forget what is cached of it.
-	defer a.s.cache.invalidate(a.project.Name)
+	defer a.s.cache.invalidateCatalog(a.project.Name)
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM _localyun.partitions WHERE table_id = ?`, t.ID); err != nil {
 			return err
@@ -277,7 +277,7 @@ func (a *access) alterPartitions(ctx context.Context, st *sqlast.AlterPartitions
 	}
 	defer unlock()
 	// The catalog changes: forget what is cached of it.
-	defer a.s.cache.invalidate(a.project.Name)
+	defer a.s.cache.invalidateCatalog(a.project.Name)
 	now := a.s.now().UTC()
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {
 		tq := txQuerier{tx}

@@ -120,7 +120,7 @@ func (a *access) insert(ctx context.Context, st *sqlast.Insert) (*Result, error)
 	}
 	defer unlock()
 	// The catalog changes: forget what is cached of it.
-	defer a.s.cache.invalidate(name)
+	defer a.s.cache.invalidateCatalog(name)
 	now := a.s.now().UTC()
 	var rows int64
 	err = a.s.engine.Tx(ctx, name, func(tx mcdb.Tx) error {

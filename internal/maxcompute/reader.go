@@ -55,38 +55,6 @@ func (s *Service) ReadTable(ctx context.Context, caller *iam.Identity, project, 
 	return formatResult(res), t, nil
 }
 
-// CheckPermission answers /projects/{p}/auth: may the caller perform action
-// on an object of the project? It reports the decision without failing.
-func (s *Service) CheckPermission(ctx context.Context, caller *iam.Identity, project, objType, name, action string, meta Meta) (bool, string, error) {
-	a, err := s.access(ctx, caller, project, meta)
-	if err != nil {
-		return false, "", err
-	}
-	canonical := security.CanonicalAction(objType, action)
-	if canonical == "" {
-		return false, "unknown action " + action + " on " + objType, nil
-	}
-	obj := a.projectObject()
-	creator := ""
-	if objType == "table" {
-		t, err := s.Table(ctx, a.project.Name, name)
-		if err != nil {
-			return false, err.Error(), nil
-		}
-		obj, creator = tableObject(t), t.Owner
-	}
-	if err := a.check(canonical, obj, creator); err != nil {
-		return false, err.Error(), nil
-	}
-	return true, "", nil
-}
-
-// Whoami is the caller's principal in MaxCompute terms.
-func Whoami(caller *iam.Identity) (string, string, error) {
-	who, err := PrincipalOf(caller)
-	return who, CallerID(caller), err
-}
-
 // Privileges is what a caller may do in a project: the project actions
 // asked about that it may perform, and the tables it may Select.
 type Privileges struct {
