@@ -38,6 +38,12 @@ func TestDataSourceValidation(t *testing.T) {
 		{"cross-account with another authType", "maxcompute", strings.Replace(crossMC, `"RamRole"`, `"PrimaryAccount"`, 1), 0, code, []string{"uses authType RamRole"}},
 		{"cross-account with authIdentity", "maxcompute", strings.Replace(crossMC, `"authType"`, `"authIdentity":"300000000000000002","authType"`, 1), 0, code, []string{"authIdentity is for the same-account mode"}},
 		{"cross-account with an AccessKey", "maxcompute", strings.Replace(crossMC, `"authType"`, `"accessId":"x","accessKey":"y","authType"`, 1), 0, code, []string{"no AccessKey"}},
+		{"same-account RamRole with an AccessKey", "maxcompute", `{"envType":"Prod","project":"a_prj","authType":"RamRole","authIdentity":"300000000000000001","accessId":"x","accessKey":"y"}`, 0, code,
+			[]string{"accessId and accessKey go only with authType Ak, not RamRole"}},
+		{"SubAccount with an AccessKey", "maxcompute", `{"envType":"Prod","project":"a_prj","authType":"SubAccount","authIdentity":"200000000000000001","accessKey":"y"}`, 0, code,
+			[]string{"accessId and accessKey go only with authType Ak, not SubAccount"}},
+		{"PrimaryAccount with an AccessKey", "maxcompute", `{"envType":"Prod","project":"a_prj","authType":"PrimaryAccount","accessId":"x","accessKey":"y"}`, 0, code,
+			[]string{"accessId and accessKey go only with authType Ak, not PrimaryAccount"}},
 		{"same-account authIdentity of another account (ARN)", "maxcompute",
 			`{"envType":"Prod","project":"a_prj","authType":"RamRole","authIdentity":"acs:ram::2000000000000002:role/testRole"}`, 0, code,
 			[]string{"names a role of account 2000000000000002", `"crossAccountOwnerId": "2000000000000002"`}},
@@ -123,6 +129,9 @@ func TestDataSourceLifecycle(t *testing.T) {
 	if ak.CrossAccount() || ak.Props.AuthType != "Ak" || ak.Props.AccessKey != Mask || ak.Props.RegionID != "cn-hangzhou" || ak.Env != EnvDev {
 		t.Fatalf("legacy: %+v", ak.Props)
 	}
+	_, err := f.svc.CreateDataSource(ctx, rootA, DataSourceInput{Workspace: ws.ID, Name: "a_num", Type: "maxcompute", Env: EnvDev, Legacy: true, Param: "Content",
+		Properties: `{"authType":2,"endpoint":"http://service.odps.aliyun.com/api","project":"a_prj"}`})
+	wantCode(t, err, "InvalidParameter.Content", "authType 2 is a number", "only with an AccessKey pair")
 	role := f.create(rootA, DataSourceInput{Workspace: ws.ID, Name: "a_role", Type: "maxcompute",
 		Properties: `{"envType":"prod","project":"a_prj","authType":"ramrole","authIdentity":"300000000000000001"}`})
 	if role.Props.AuthType != "RamRole" || role.Props.EnvType != "Prod" || role.CrossAccount() {
@@ -144,7 +153,7 @@ func TestDataSourceLifecycle(t *testing.T) {
 		t.Fatalf("Reveal: %+v", revealed)
 	}
 	// Another account sees nothing.
-	_, err := f.svc.GetDataSource(ctx, rootC, ak.ID)
+	_, err = f.svc.GetDataSource(ctx, rootC, ak.ID)
 	wantCode(t, err, CodeConnectionNotExists)
 
 	// Update: a masked secret keeps its value; the environment cannot change.

@@ -237,7 +237,12 @@ func (v *validation) access(p *Properties) error {
 		p.AuthType = at
 	}
 	if p.CrossAccountOwnerID != "" || p.CrossAccountRoleName != "" {
-		return v.crossAccount(p)
+		return v.crossAccount(p) // which refuses a key in its own words
+	}
+	// Before any same-account branch returns: no authType but Ak may
+	// carry a key.
+	if p.AuthType != "Ak" && (p.AccessID != "" || p.AccessKey != "") {
+		return invalid(param, "accessId and accessKey go only with authType Ak, not %s", p.AuthType).WithRecommend("remove them, or use authType Ak")
 	}
 	switch p.AuthType {
 	case "RamRole":
@@ -257,9 +262,6 @@ func (v *validation) access(p *Properties) error {
 			return invalid(param, "authIdentity goes only with authType SubAccount (a RAM user id) or RamRole (a RoleId), not %s", p.AuthType).
 				WithRecommend("remove authIdentity")
 		}
-	}
-	if p.AuthType != "Ak" && (p.AccessID != "" || p.AccessKey != "") {
-		return invalid(param, "accessId and accessKey go only with authType Ak, not %s", p.AuthType).WithRecommend("remove them, or use authType Ak")
 	}
 	return nil
 }
