@@ -163,7 +163,10 @@ SELECT r.rolcanlogin,
   r.rolname = $2 OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles s
                             WHERE s.rolname = '` + hologres.SuperuserRole + `' AND pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER')),
   CASE WHEN $3 THEN r.rolpassword END,
-  r.rolvaliduntil
+  -- 'infinity' never expires, '-infinity' always has (Go's time has
+  -- neither).
+  CASE WHEN r.rolvaliduntil = '-infinity' THEN 'epoch'::timestamptz
+       WHEN isfinite(r.rolvaliduntil) THEN r.rolvaliduntil END
 FROM pg_catalog.pg_authid r WHERE r.rolname = $1`
 
 // lookupRole reads role; the password verifier only when withPassword.

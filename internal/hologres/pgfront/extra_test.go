@@ -78,3 +78,35 @@ func TestBasicPasswordSASLprep(t *testing.T) {
 		}
 	}
 }
+
+// A BASIC$ password's VALID UNTIL: a past date refuses the login with the
+// date, 'infinity' never expires and '-infinity' always has.
+func TestBasicPasswordValidUntil(t *testing.T) {
+	f := newFront(t)
+	owner := f.mustConnect(t, f.aKey.ID, f.aKey.Secret, "postgres")
+	t.Cleanup(func() { dropTestRoles(t, "BASIC$until") })
+	execOK(t, owner, `CREATE USER "BASIC$until" PASSWORD 'pw-until-1'`)
+	for _, tc := range []struct {
+		until  string
+		detail string // "" when the login succeeds
+	}{
+		{"infinity", ""},
+		{"2999-01-01", ""},
+		{"2000-01-01 00:00:00+00", "expired at 2000-01-01T00:00:00Z"},
+		{"-infinity", "expired at 1970-01-01T00:00:00Z"},
+	} {
+		admin(t, "postgres", `ALTER ROLE "BASIC$until" VALID UNTIL '`+tc.until+`'`)
+		c, err := f.connect(t, "BASIC$until", "pw-until-1", "postgres")
+		if tc.detail == "" {
+			if err != nil {
+				t.Fatalf("VALID UNTIL %s: %v", tc.until, err)
+			}
+			c.Close(context.Background())
+			continue
+		}
+		pe := pgErr(t, err)
+		if pe.Code != "28P01" || !strings.Contains(pe.Detail, tc.detail) {
+			t.Fatalf("VALID UNTIL %s: %s %q %q", tc.until, pe.Code, pe.Message, pe.Detail)
+		}
+	}
+}
