@@ -125,6 +125,16 @@ func TestLoginRefusals(t *testing.T) {
 			code: "3D000", message: `database "nosuchdb" does not exist`},
 		{name: "replication", user: f.aKey.ID, password: f.aKey.Secret, extra: []string{"replication=database"},
 			code: "0A000", message: "replication connections are not supported"},
+		{name: "empty AccessKeyId after akv4$", user: "akv4$", password: "x", code: "28P01", detail: "The user name is empty"},
+		// Last: it disables alice's key for good.
+		{name: "disabled AccessKey", user: f.uKey.ID, password: f.uKey.Secret,
+			before: func() {
+				addUser(t, "p4_"+f.user.ID, false)
+				if err := f.iam.UpdateAccessKey(context.Background(), f.a.ID, "alice", f.uKey.ID, "Inactive"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			code: "28P01", message: `password authentication failed for user "` + f.uKey.ID + `"`, detail: "disabled"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
