@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,6 +48,8 @@ type env struct {
 	project string
 	// rolePrincipal is the seed's form of the role principal, with B's name.
 	rolePrincipal string
+	// stsAhead moves STS's clock forward (nanoseconds), to expire tokens.
+	stsAhead atomic.Int64
 }
 
 func newEnv(t testing.TB, configure ...func(*odpsrest.Options)) *env {
@@ -66,13 +69,14 @@ func newEnv(t testing.TB, configure ...func(*odpsrest.Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stsSvc := sts.New(sts.Options{IAM: ident, Keyring: keys})
+	e := &env{t: t, iam: ident, db: db, project: "sale_project"}
+	stsSvc := sts.New(sts.Options{IAM: ident, Keyring: keys, Now: func() time.Time { return time.Now().Add(time.Duration(e.stsAhead.Load())) }})
+	e.sts = stsSvc
 	eng, err := engine.Open(filepath.Join(dir, "maxcompute"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { eng.Close() })
-	e := &env{t: t, iam: ident, sts: stsSvc, db: db, project: "sale_project"}
 	e.svc = maxcompute.New(maxcompute.Options{Store: db, IAM: ident, Engine: eng.MCDB()})
 	opts := odpsrest.Options{Service: e.svc, Resolver: server.NewResolver(ident, stsSvc), Audit: db.Audit(), TryWait: 5 * time.Second}
 	for _, f := range configure {

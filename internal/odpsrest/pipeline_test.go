@@ -50,6 +50,18 @@ func TestPipeline(t *testing.T) {
 			t.Fatalf("mismatched token: %d %s", r.Status, r.Body)
 		}
 	})
+	t.Run("disabled AccessKey", func(t *testing.T) {
+		other := newEnv(t)
+		if err := other.iam.UpdateAccessKey(bg, other.a.ID, "alice", other.alice.AccessKeyID, "Inactive"); err != nil {
+			t.Fatal(err)
+		}
+		other.get(other.alice, p, "").wantError(t, 401, "InvalidAccessKeyId.Inactive")
+	})
+	t.Run("expired STS token", func(t *testing.T) {
+		other := newEnv(t)
+		other.stsAhead.Store(int64(2 * time.Hour)) // past the default 3,600 s
+		other.get(other.role, p, "").wantError(t, 401, "InvalidSecurityToken.Expired")
+	})
 	t.Run("skewed Date", func(t *testing.T) {
 		e.send(e.keyB, req{method: "GET", path: p, at: time.Now().Add(-20 * time.Minute)}).wantError(t, 403, "RequestTimeTooSkewed", "ODPS-0410031")
 	})
