@@ -11,17 +11,6 @@ import (
 	"github.com/localyun/localyun/internal/maxcompute/sqlast"
 )
 
-// txQuerier adapts an engine transaction.
-type txQuerier struct{ tx mcdb.Tx }
-
-func (q txQuerier) Query(ctx context.Context, query string, maxRows int, args ...any) (*mcdb.Result, error) {
-	return q.tx.Query(ctx, query, maxRows, args...)
-}
-
-func (q txQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	return q.tx.Exec(ctx, query, args...)
-}
-
 func ok() *Result { return &Result{Text: "OK"} }
 
 // columns validates column definitions and converts them.
@@ -74,7 +63,6 @@ func (a *access) createTable(ctx context.Context, st *sqlast.CreateTable) (*Resu
 	if err := a.check("CreateTable", a.projectObject(), ""); err != nil {
 		return nil, err
 	}
-	q := a.s.on(a.project.Name)
 	now := a.s.now().UTC()
 	t := &catalog.Table{Name: st.Name.Table, Comment: st.Comment, Owner: a.who, Lifecycle: st.Lifecycle,
 		CreatedAt: now, LastDDLAt: now, ModifiedAt: now}
@@ -82,7 +70,7 @@ func (a *access) createTable(ctx context.Context, st *sqlast.CreateTable) (*Resu
 
 	switch {
 	case st.Like != nil:
-		src, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}).table(st.Like, "Describe")
+		src, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name}).table(st.Like, "Describe")
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +108,7 @@ func (a *access) createTable(ctx context.Context, st *sqlast.CreateTable) (*Resu
 	defer a.s.cache.invalidateCatalog(a.project.Name)
 	var exists bool
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {
-		tq := txQuerier{tx}
+		tq := querier(tx)
 		existing, err := lookupTable(ctx, tq, t.Name)
 		if err != nil {
 			return err
@@ -157,8 +145,7 @@ func (a *access) createTable(ctx context.Context, st *sqlast.CreateTable) (*Resu
 }
 
 func (a *access) dropTable(ctx context.Context, st *sqlast.DropTable) (*Result, error) {
-	q := a.s.on(a.project.Name)
-	tr := &translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}
+	tr := &translator{ctx: ctx, s: a.s, project: a.project.Name}
 	t, err := tr.table(&st.Name, "Drop")
 	if err != nil {
 		if st.IfExists && isTableNotFound(err) {
@@ -257,8 +244,7 @@ func partitionFilter(t *catalog.Table, values []string) (string, []any) {
 }
 
 func (a *access) alterPartitions(ctx context.Context, st *sqlast.AlterPartitions) (*Result, error) {
-	q := a.s.on(a.project.Name)
-	t, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}).table(&st.Table, "Alter")
+	t, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name}).table(&st.Table, "Alter")
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +266,7 @@ func (a *access) alterPartitions(ctx context.Context, st *sqlast.AlterPartitions
 	defer a.s.cache.invalidateCatalog(a.project.Name)
 	now := a.s.now().UTC()
 	err = a.s.engine.Tx(ctx, a.project.Name, func(tx mcdb.Tx) error {
-		tq := txQuerier{tx}
+		tq := querier(tx)
 		existing, err := partitionsOf(ctx, tq, t)
 		if err != nil {
 			return err
@@ -363,8 +349,7 @@ func likeMatch(pattern, s string) bool {
 }
 
 func (a *access) showPartitions(ctx context.Context, st *sqlast.ShowPartitions) (*Result, error) {
-	q := a.s.on(a.project.Name)
-	t, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}).table(&st.Table, "Describe")
+	t, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name}).table(&st.Table, "Describe")
 	if err != nil {
 		return nil, err
 	}
@@ -383,8 +368,7 @@ func (a *access) showPartitions(ctx context.Context, st *sqlast.ShowPartitions) 
 }
 
 func (a *access) describe(ctx context.Context, st *sqlast.Describe) (*Result, error) {
-	q := a.s.on(a.project.Name)
-	t, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}).table(&st.Table, "Describe")
+	t, err := (&translator{ctx: ctx, s: a.s, project: a.project.Name}).table(&st.Table, "Describe")
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 // in one transaction, with writes to the table serialized.
 func (a *access) insert(ctx context.Context, st *sqlast.Insert) (*Result, error) {
 	name := a.project.Name
-	tr := &translator{ctx: ctx, s: a.s, project: name, q: a.s.on(name)}
+	tr := &translator{ctx: ctx, s: a.s, project: name}
 	t, err := tr.table(&st.Table, "Update")
 	if err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func (a *access) insert(ctx context.Context, st *sqlast.Insert) (*Result, error)
 	width := len(target) + len(dynamic)
 
 	// The source, as a query with positional columns _c0 ... _cN.
-	src := &translator{ctx: ctx, s: a.s, project: name, q: tr.q}
+	src := &translator{ctx: ctx, s: a.s, project: name}
 	switch {
 	case st.Query != nil:
 		if err := src.query(st.Query); err != nil {
@@ -124,7 +124,7 @@ func (a *access) insert(ctx context.Context, st *sqlast.Insert) (*Result, error)
 	now := a.s.now().UTC()
 	var rows int64
 	err = a.s.engine.Tx(ctx, name, func(tx mcdb.Tx) error {
-		tq := txQuerier{tx}
+		tq := querier(tx)
 		// Dynamic partition values may not be NULL.
 		for i, d := range dynamic {
 			res, err := tx.Query(ctx, "SELECT count(*) FROM "+source+" WHERE "+aliases[len(target)+i]+" IS NULL", 1)

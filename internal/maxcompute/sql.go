@@ -218,7 +218,7 @@ func (s *Service) Analyze(ctx context.Context, caller *iam.Identity, project, te
 	if err := a.check("CreateInstance", a.projectObject(), ""); err != nil {
 		return "", err
 	}
-	tr := &translator{ctx: ctx, s: a.s, project: a.project.Name, q: s.on(a.project.Name)}
+	tr := &translator{ctx: ctx, s: a.s, project: a.project.Name}
 	if err := tr.query(sel); err != nil {
 		return "", err
 	}
@@ -239,7 +239,7 @@ func (a *access) authorizeUses(uses []tableUse) error {
 }
 
 func (a *access) runSelect(ctx context.Context, q querier, st *sqlast.Select, maxRows int) (*Result, error) {
-	tr := &translator{ctx: ctx, s: a.s, project: a.project.Name, q: q}
+	tr := &translator{ctx: ctx, s: a.s, project: a.project.Name}
 	if err := tr.query(st); err != nil {
 		return nil, err
 	}

@@ -33,7 +33,6 @@ type translator struct {
 	ctx     context.Context
 	s       *Service
 	project string
-	q       querier
 	uses    []tableUse
 	b       strings.Builder
 	depth   int
