@@ -168,13 +168,27 @@ func (a *access) insert(ctx context.Context, st *sqlast.Insert) (*Result, error)
 			return err
 		}
 		rows = n
-		// Record the partitions written.
-		if len(t.PartitionKeys) > 0 {
-			var keyCols []string
-			for _, k := range t.PartitionKeys {
-				keyCols = append(keyCols, "CAST("+catalog.DataColumn(k.Name)+" AS VARCHAR)")
+		// Record the partitions written: the static one, or those the
+		// source's dynamic values make (read from the source, not from the
+		// whole table, and as the typed columns store them).
+		switch {
+		case len(t.PartitionKeys) == 0:
+		case len(dynamic) == 0:
+			if _, err := addPartition(ctx, tq, t, static, now); err != nil {
+				return err
 			}
-			res, err := tx.Query(ctx, "SELECT DISTINCT "+strings.Join(keyCols, ", ")+" FROM "+data, 1<<20)
+		default:
+			var keyCols []string
+			next := len(target)
+			for i, k := range t.PartitionKeys {
+				typ, _ := catalog.DuckDBType(k.Type)
+				v := quoteString(static[i])
+				if static[i] == "" {
+					v, next = aliases[next], next+1
+				}
+				keyCols = append(keyCols, "CAST(CAST("+v+" AS "+typ+") AS VARCHAR)")
+			}
+			res, err := tx.Query(ctx, "SELECT DISTINCT "+strings.Join(keyCols, ", ")+" FROM "+source, 1<<20)
 			if err != nil {
 				return err
 			}
@@ -184,11 +198,6 @@ func (a *access) insert(ctx context.Context, st *sqlast.Insert) (*Result, error)
 					values[i], _ = v.(string)
 				}
 				if _, err := addPartition(ctx, tq, t, values, now); err != nil {
-					return err
-				}
-			}
-			if len(dynamic) == 0 {
-				if _, err := addPartition(ctx, tq, t, static, now); err != nil {
 					return err
 				}
 			}
