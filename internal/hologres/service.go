@@ -106,6 +106,12 @@ type Instance struct {
 	CreatedAt               time.Time
 }
 
+// ARN is the resource an instance is authorized as:
+// acs:hologram:<region>:<owner uid>:instance/<id>.
+func (in Instance) ARN() string {
+	return "acs:hologram:" + in.Region + ":" + in.Owner + ":instance/" + in.ID
+}
+
 // Endpoint is host:port of the front end.
 func (in Instance) Endpoint() string { return fmt.Sprintf("%s:%d", in.Host, in.Port) }
 

@@ -89,7 +89,7 @@ func (a *api) instance(c *gateway.Call) string {
 // InstanceARN is the resource every instance action is authorized on:
 // acs:hologram:<region>:<owner uid>:instance/<id>.
 func InstanceARN(in hologres.Instance) string {
-	return "acs:hologram:" + in.Region + ":" + in.Owner + ":instance/" + in.ID
+	return in.ARN()
 }
 
 // Authorize decides hologram:<action> on an instance for a caller inside

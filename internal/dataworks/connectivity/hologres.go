@@ -70,9 +70,9 @@ func (c *Connector) holoInstance(ctx context.Context, ds dataworks.DataSource, w
 			return in, &failure{step: StepResolve, state: dataworks.Unreachable, msg: "the Hologres API did not answer: " + err.Error()}
 		}
 		return in, &failure{step: StepResolve, state: dataworks.ConfigError, err: e,
-			msg: fmt.Sprintf("%s may not look up Hologres instance %s (hologram:GetInstance on acs:hologram:%s:%s:instance/%s): account %s attaches to it a policy allowing "+
+			msg: fmt.Sprintf("%s may not look up Hologres instance %s (hologram:GetInstance on %s): account %s attaches to it a policy allowing "+
 				"hologram:GetInstance, hologram:ListDatabases, hologram:ListWarehouses and hologram:ListInstances (%s: %s)",
-				who.what, name, target.Region, owner, target.ID, owner, e.Code, e.Message)}
+				who.what, name, target.ARN(), owner, e.Code, e.Message)}
 	}
 	if lookupErr != nil {
 		e := apierr.As(lookupErr)

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/localyun/localyun/internal/hologres"
 	"github.com/localyun/localyun/internal/store"
 )
 
@@ -169,7 +169,7 @@ func New(cfg Config) (*Server, error) {
 		log:       log.With("instance", cfg.InstanceID),
 		admin:     newAdminPool(cfg.Admin, lim.MaxAdminConns),
 		socket:    filepath.Join(cfg.SocketDir, ".s.PGSQL."+strconv.Itoa(cfg.Port)),
-		arn:       fmt.Sprintf("acs:hologram:%s:%s:instance/%s", cfg.Region, cfg.Owner, cfg.InstanceID),
+		arn:       hologres.Instance{ID: cfg.InstanceID, Owner: cfg.Owner, Region: cfg.Region}.ARN(),
 		listeners: map[net.Listener]struct{}{},
 		conns:     map[net.Conn]struct{}{},
 		perRole:   map[string]int{},
