@@ -1,6 +1,7 @@
 package dataworks
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -347,22 +348,11 @@ func (v *validation) sameAccountRole(p *Properties) error {
 
 // findRole looks a RoleId up among an account's roles.
 func (v *validation) findRole(account, id string) (bool, error) {
-	after := ""
-	for {
-		roles, err := v.r.ListRoles(account, after, 200)
-		if err != nil {
-			return false, err
-		}
-		for _, r := range roles {
-			if r.ID == id {
-				return true, nil
-			}
-		}
-		if len(roles) < 200 {
-			return false, nil
-		}
-		after = strings.ToLower(roles[len(roles)-1].Name)
+	_, err := v.r.GetRoleByID(account, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
 	}
+	return err == nil, err
 }
 
 // sameAccountUser checks authIdentity in the SubAccount mode: the id of a
@@ -374,24 +364,12 @@ func (v *validation) sameAccountUser(p *Properties) error {
 		return invalid(param, "authIdentity is required with authType SubAccount").
 			WithRecommend("set authIdentity to the UserId of a RAM user of account %s", owner)
 	}
-	after := ""
-	for {
-		users, err := v.r.ListUsers(owner, after, 200)
-		if err != nil {
-			return err
-		}
-		for _, u := range users {
-			if u.ID == id {
-				return nil
-			}
-			if strings.EqualFold(u.Name, id) {
-				return invalid(param, "authIdentity takes the RAM user's UserId, not its name").WithRecommend("write \"authIdentity\": \"%s\"", u.ID)
-			}
-		}
-		if len(users) < 200 {
-			break
-		}
-		after = strings.ToLower(users[len(users)-1].Name)
+	_, err := v.r.GetUserByID(owner, id)
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if u, err := v.r.GetUser(owner, id); err == nil {
+		return invalid(param, "authIdentity takes the RAM user's UserId, not its name").WithRecommend("write \"authIdentity\": \"%s\"", u.ID)
 	}
 	return invalid(param, "authIdentity %s is not the UserId of a RAM user of account %s, the workspace owner's", id, owner).
 		WithRecommend("set it to the UserId of one of your RAM users (GetUser shows it)")

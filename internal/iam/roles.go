@@ -81,6 +81,20 @@ func (s *Service) CreateRole(ctx context.Context, account string, in RoleInput) 
 	return r, err
 }
 
+// RoleByID finds a role of account by its RoleId (EntityNotExist.Role
+// when there is none).
+func (s *Service) RoleByID(ctx context.Context, account, id string) (store.Role, error) {
+	var r store.Role
+	err := s.view(ctx, func(rd store.Reader) (err error) {
+		r, err = rd.GetRoleByID(account, id)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return r, errRoleNotFound(id)
+	}
+	return r, err
+}
+
 // GetRole returns a role. It is served from the role cache that
 // RoleForSession keeps (invalidated by every write to the account), so a
 // read of an existing role costs no store transaction.

@@ -77,6 +77,20 @@ func (s *Service) CreateUser(ctx context.Context, account string, in UserInput) 
 	return u, err
 }
 
+// UserByID finds a RAM user of account by its UserId (EntityNotExist.User
+// when there is none).
+func (s *Service) UserByID(ctx context.Context, account, id string) (store.User, error) {
+	var u store.User
+	err := s.view(ctx, func(r store.Reader) (err error) {
+		u, err = r.GetUserByID(account, id)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return u, errUserNotFound(id)
+	}
+	return u, err
+}
+
 // GetUser returns a RAM user.
 func (s *Service) GetUser(ctx context.Context, account, name string) (store.User, error) {
 	if err := userNameRule.check(name); err != nil {

@@ -67,45 +67,17 @@ func dataWorksActions(svc *dataworks.Service) []gateway.Action { return datawork
 // identities finds the same-account identities of data sources in IAM.
 type identities struct{ iam *iam.Service }
 
-// listPage is how many roles or users one look-up reads at a time.
-const listPage = 200
-
 func (x identities) RoleName(ctx context.Context, account, id string) (string, error) {
-	marker := ""
-	for {
-		roles, next, err := x.iam.ListRoles(ctx, account, marker, listPage)
-		if err != nil {
-			return "", err
-		}
-		for _, r := range roles {
-			if r.ID == id {
-				return r.Name, nil
-			}
-		}
-		if next == "" {
-			return "", apierr.New(404, "EntityNotExist.Role", "The specified Role not exists.")
-		}
-		marker = next
-	}
+	r, err := x.iam.RoleByID(ctx, account, id)
+	return r.Name, err
 }
 
 func (x identities) User(ctx context.Context, account, id string) (*iam.Identity, error) {
-	marker := ""
-	for {
-		users, next, err := x.iam.ListUsers(ctx, account, marker, listPage)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range users {
-			if u.ID == id {
-				return &iam.Identity{Kind: iam.User, Account: account, UserName: u.Name, UserID: u.ID}, nil
-			}
-		}
-		if next == "" {
-			return nil, apierr.New(404, "EntityNotExist.User", "The user does not exist.")
-		}
-		marker = next
+	u, err := x.iam.UserByID(ctx, account, id)
+	if err != nil {
+		return nil, err
 	}
+	return &iam.Identity{Kind: iam.User, Account: account, UserName: u.Name, UserID: u.ID}, nil
 }
 
 func (x identities) AccessKey(ctx context.Context, id, secret string) (*iam.Identity, error) {

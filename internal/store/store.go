@@ -71,6 +71,8 @@ type Reader interface {
 
 	// GetUser finds a RAM user by name, case-insensitively.
 	GetUser(account, name string) (User, error)
+	// GetUserByID finds a RAM user of account by its UserId.
+	GetUserByID(account, id string) (User, error)
 	// ListUsers returns up to limit users whose lower-cased name sorts
 	// after `after` ("" for the first page).
 	ListUsers(account, after string, limit int) ([]User, error)
@@ -82,6 +84,8 @@ type Reader interface {
 
 	// GetRole finds a role by name, case-insensitively.
 	GetRole(account, name string) (Role, error)
+	// GetRoleByID finds a role of account by its RoleId.
+	GetRoleByID(account, id string) (Role, error)
 	ListRoles(account, after string, limit int) ([]Role, error)
 
 	// GetPolicy finds a policy by type and name (case-insensitive).

@@ -79,6 +79,11 @@ func (t *txn) GetUser(account, name string) (store.User, error) {
 	return u, notFound(err, "user", name)
 }
 
+func (t *txn) GetUserByID(account, id string) (store.User, error) {
+	u, err := scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE account = ? AND id = ?`, account, id))
+	return u, notFound(err, "user", id)
+}
+
 func (t *txn) ListUsers(account, after string, limit int) ([]store.User, error) {
 	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE account = ? AND name_key > ? ORDER BY name_key LIMIT ?`,
 		account, nameKey(after), limit)
@@ -170,6 +175,11 @@ func scanRole(s scanner) (store.Role, error) {
 func (t *txn) GetRole(account, name string) (store.Role, error) {
 	r, err := scanRole(t.queryRow(`SELECT `+roleColumns+` FROM roles WHERE account = ? AND name_key = ?`, account, nameKey(name)))
 	return r, notFound(err, "role", name)
+}
+
+func (t *txn) GetRoleByID(account, id string) (store.Role, error) {
+	r, err := scanRole(t.queryRow(`SELECT `+roleColumns+` FROM roles WHERE account = ? AND id = ?`, account, id))
+	return r, notFound(err, "role", id)
 }
 
 func (t *txn) ListRoles(account, after string, limit int) ([]store.Role, error) {

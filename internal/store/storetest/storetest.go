@@ -139,6 +139,15 @@ func testUsers(t *testing.T, s store.Store) {
 		equal(t, got.Email, "a@example.com", "email")
 		_, err = r.GetUser("9", "alice")
 		wantErr(t, err, store.ErrNotFound, "other account")
+		byID, err := r.GetUserByID(acct, u.ID)
+		if err != nil {
+			return err
+		}
+		equal(t, byID.Name, "Alice", "user by id")
+		_, err = r.GetUserByID("9", u.ID)
+		wantErr(t, err, store.ErrNotFound, "user id of another account")
+		_, err = r.GetUserByID(acct, "Alice")
+		wantErr(t, err, store.ErrNotFound, "a name is no user id")
 		return nil
 	})
 	u.DisplayName, u.UpdatedAt = "B", t0.Add(time.Hour)
@@ -215,6 +224,13 @@ func testRoles(t *testing.T, s store.Store) {
 		equal(t, got.Name, "testRole", "name")
 		equal(t, got.TrustPolicy, r.TrustPolicy, "trust policy")
 		equal(t, got.MaxSessionDuration, int64(7200), "max session")
+		byID, err := rd.GetRoleByID(acct, r.ID)
+		if err != nil {
+			return err
+		}
+		equal(t, byID.Name, "testRole", "role by id")
+		_, err = rd.GetRoleByID("9", r.ID)
+		wantErr(t, err, store.ErrNotFound, "role id of another account")
 		return nil
 	})
 	update(t, s, func(tx store.Tx) error { return tx.DeleteRole(acct, "TestRole") })
