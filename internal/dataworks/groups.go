@@ -387,6 +387,8 @@ func (s *Service) SetGroupStatus(ctx context.Context, id, status string) error {
 	if status != GroupNormal && status != GroupStop {
 		return fmt.Errorf("dataworks: status %q is not %s or %s", status, GroupNormal, GroupStop)
 	}
+	s.poolsMu.Lock()
+	defer s.poolsMu.Unlock()
 	err := s.update(ctx, func(tx store.Tx) error {
 		g, err := tx.GetResourceGroup(groupIDOf(id))
 		if errors.Is(err, store.ErrNotFound) {
@@ -401,11 +403,9 @@ func (s *Service) SetGroupStatus(ctx context.Context, id, status string) error {
 	if err != nil {
 		return err
 	}
-	s.poolsMu.Lock()
 	if p, ok := s.pools[groupIDOf(id)]; ok {
 		p.setStatus(status)
 	}
-	s.poolsMu.Unlock()
 	return nil
 }
 
@@ -419,14 +419,16 @@ func (s *Service) Pool(ctx context.Context, id string) (*Group, error) {
 	if ok {
 		return p, nil
 	}
-	g, found := s.LookupResourceGroup(ctx, id)
-	if !found {
-		return nil, errResourceGroupNotExists(id)
-	}
+	// The status is read under poolsMu, which SetGroupStatus holds while
+	// it writes one: a pool never starts from a status already replaced.
 	s.poolsMu.Lock()
 	defer s.poolsMu.Unlock()
 	if p, ok := s.pools[id]; ok {
 		return p, nil
+	}
+	g, found := s.LookupResourceGroup(ctx, id)
+	if !found {
+		return nil, errResourceGroupNotExists(id)
 	}
 	p = NewGroup(id, g.Status, s.o.GroupConcurrency)
 	s.pools[id] = p

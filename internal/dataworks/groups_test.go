@@ -205,3 +205,25 @@ func TestSetGroupStatus(t *testing.T) {
 	}
 	wantCode(t, f.svc.SetGroupStatus(ctx, "nope", GroupStop), CodeResourceGroupNotExist)
 }
+
+// A pool created while its group is being stopped never keeps the old
+// status: the first Pool and SetGroupStatus are serialized.
+func TestPoolAndStopRace(t *testing.T) {
+	f := newFixture(t)
+	for i := range 30 {
+		g := must(f.svc.CreateResourceGroup(ctx, rootA, GroupInput{Name: fmt.Sprintf("race_%d", i), PaymentType: "PostPaid"}))(t)
+		var wg sync.WaitGroup
+		var pool *Group
+		var poolErr, stopErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); pool, poolErr = f.svc.Pool(ctx, g.ID) }()
+		go func() { defer wg.Done(); stopErr = f.svc.SetGroupStatus(ctx, g.ID, GroupStop) }()
+		wg.Wait()
+		if poolErr != nil || stopErr != nil {
+			t.Fatal(poolErr, stopErr)
+		}
+		if pool.Status() != GroupStop {
+			t.Fatalf("group %s: pool %s after a concurrent stop", g.ID, pool.Status())
+		}
+	}
+}
