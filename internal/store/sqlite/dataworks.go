@@ -195,22 +195,14 @@ func (t *txn) CreateDataSource(d store.DataSource) error {
 }
 
 func (t *txn) UpdateDataSource(d store.DataSource) error {
-	res, err := t.exec(`UPDATE dw_data_sources SET mode = ?, properties = ?, secrets = ?, description = ?, modify_user = ?, updated = ?,
+	return t.execOne("data source", strconv.FormatInt(d.ID, 10), `UPDATE dw_data_sources SET mode = ?, properties = ?, secrets = ?, description = ?, modify_user = ?, updated = ?,
 		connect_state = '', connect_message = '', connect_time = 0 WHERE id = ?`,
 		d.Mode, d.Properties, d.Secrets, d.Description, d.ModifyUser, toNanos(d.UpdatedAt), d.ID)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "data source", strconv.FormatInt(d.ID, 10))
 }
 
 func (t *txn) SetDataSourceConnectivity(id int64, state, message string, at time.Time) error {
-	res, err := t.exec(`UPDATE dw_data_sources SET connect_state = ?, connect_message = ?, connect_time = ? WHERE id = ?`,
+	return t.execOne("data source", strconv.FormatInt(id, 10), `UPDATE dw_data_sources SET connect_state = ?, connect_message = ?, connect_time = ? WHERE id = ?`,
 		state, message, connectTime(at), id)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "data source", strconv.FormatInt(id, 10))
 }
 
 // connectTime is 0 for a record never tested.
@@ -222,11 +214,7 @@ func connectTime(at time.Time) int64 {
 }
 
 func (t *txn) DeleteDataSource(id int64) error {
-	res, err := t.exec(`DELETE FROM dw_data_sources WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "data source", strconv.FormatInt(id, 10))
+	return t.execOne("data source", strconv.FormatInt(id, 10), `DELETE FROM dw_data_sources WHERE id = ?`, id)
 }
 
 // --- DataWorks resource groups ---
@@ -259,12 +247,8 @@ func (t *txn) CreateResourceGroup(g store.ResourceGroup) error {
 }
 
 func (t *txn) UpdateResourceGroup(g store.ResourceGroup) error {
-	res, err := t.exec(`UPDATE dw_resource_groups SET name = ?, remark = ?, status = ?, settings = ?, updated = ? WHERE id = ?`,
+	return t.execOne("resource group", g.ID, `UPDATE dw_resource_groups SET name = ?, remark = ?, status = ?, settings = ?, updated = ? WHERE id = ?`,
 		g.Name, g.Remark, g.Status, g.Settings, toNanos(g.UpdatedAt), g.ID)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "resource group", g.ID)
 }
 
 func (t *txn) ListGroupWorkspaces(group string) ([]int64, error) {
@@ -290,9 +274,5 @@ func (t *txn) Associate(a store.ResourceGroupAssociation) error {
 }
 
 func (t *txn) Dissociate(group string, workspace int64) error {
-	res, err := t.exec(`DELETE FROM dw_group_workspaces WHERE group_id = ? AND workspace = ?`, group, workspace)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "association", group+"/"+strconv.FormatInt(workspace, 10))
+	return t.execOne("association", group+"/"+strconv.FormatInt(workspace, 10), `DELETE FROM dw_group_workspaces WHERE group_id = ? AND workspace = ?`, group, workspace)
 }

@@ -97,21 +97,13 @@ func (t *txn) CreateUser(u store.User) error {
 }
 
 func (t *txn) UpdateUser(u store.User) error {
-	res, err := t.exec(`UPDATE users SET display_name = ?, mobile_phone = ?, email = ?, comments = ?, updated = ?
+	return t.execOne("user", u.Name, `UPDATE users SET display_name = ?, mobile_phone = ?, email = ?, comments = ?, updated = ?
 		WHERE account = ? AND name_key = ?`,
 		u.DisplayName, u.MobilePhone, u.Email, u.Comments, toNanos(u.UpdatedAt), u.Account, nameKey(u.Name))
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "user", u.Name)
 }
 
 func (t *txn) DeleteUser(account, name string) error {
-	res, err := t.exec(`DELETE FROM users WHERE account = ? AND name_key = ?`, account, nameKey(name))
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "user", name)
+	return t.execOne("user", name, `DELETE FROM users WHERE account = ? AND name_key = ?`, account, nameKey(name))
 }
 
 // --- access keys ---
@@ -145,19 +137,11 @@ func (t *txn) CreateAccessKey(k store.AccessKey) error {
 }
 
 func (t *txn) UpdateAccessKey(k store.AccessKey) error {
-	res, err := t.exec(`UPDATE access_keys SET status = ? WHERE id = ?`, k.Status, k.ID)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "access key", k.ID)
+	return t.execOne("access key", k.ID, `UPDATE access_keys SET status = ? WHERE id = ?`, k.Status, k.ID)
 }
 
 func (t *txn) DeleteAccessKey(id string) error {
-	res, err := t.exec(`DELETE FROM access_keys WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "access key", id)
+	return t.execOne("access key", id, `DELETE FROM access_keys WHERE id = ?`, id)
 }
 
 // --- roles ---
@@ -195,21 +179,13 @@ func (t *txn) CreateRole(r store.Role) error {
 }
 
 func (t *txn) UpdateRole(r store.Role) error {
-	res, err := t.exec(`UPDATE roles SET description = ?, trust_policy = ?, max_session = ?, updated = ?
+	return t.execOne("role", r.Name, `UPDATE roles SET description = ?, trust_policy = ?, max_session = ?, updated = ?
 		WHERE account = ? AND name_key = ?`,
 		r.Description, r.TrustPolicy, r.MaxSessionDuration, toNanos(r.UpdatedAt), r.Account, nameKey(r.Name))
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "role", r.Name)
 }
 
 func (t *txn) DeleteRole(account, name string) error {
-	res, err := t.exec(`DELETE FROM roles WHERE account = ? AND name_key = ?`, account, nameKey(name))
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "role", name)
+	return t.execOne("role", name, `DELETE FROM roles WHERE account = ? AND name_key = ?`, account, nameKey(name))
 }
 
 // --- policies ---
@@ -250,24 +226,16 @@ func (t *txn) CreatePolicy(p store.Policy) error {
 }
 
 func (t *txn) UpdatePolicy(p store.Policy) error {
-	res, err := t.exec(`UPDATE policies SET description = ?, default_version = ?, next_version = ?, updated = ?
+	return t.execOne("policy", p.Name, `UPDATE policies SET description = ?, default_version = ?, next_version = ?, updated = ?
 		WHERE account = ? AND type = ? AND name_key = ?`,
 		p.Description, p.DefaultVersion, p.NextVersion, toNanos(p.UpdatedAt), p.Account, p.Type, nameKey(p.Name))
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "policy", p.Name)
 }
 
 func (t *txn) DeletePolicy(account string, typ store.PolicyType, name string) error {
 	if _, err := t.exec(`DELETE FROM policy_versions WHERE account = ? AND type = ? AND policy_key = ?`, account, typ, nameKey(name)); err != nil {
 		return err
 	}
-	res, err := t.exec(`DELETE FROM policies WHERE account = ? AND type = ? AND name_key = ?`, account, typ, nameKey(name))
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "policy", name)
+	return t.execOne("policy", name, `DELETE FROM policies WHERE account = ? AND type = ? AND name_key = ?`, account, typ, nameKey(name))
 }
 
 const versionColumns = `account, type, policy_key, id, document, created`
@@ -316,12 +284,8 @@ func (t *txn) CreatePolicyVersion(v store.PolicyVersion) error {
 }
 
 func (t *txn) DeletePolicyVersion(account string, typ store.PolicyType, name, version string) error {
-	res, err := t.exec(`DELETE FROM policy_versions WHERE account = ? AND type = ? AND policy_key = ? AND id = ?`,
+	return t.execOne("policy version", name+"/"+version, `DELETE FROM policy_versions WHERE account = ? AND type = ? AND policy_key = ? AND id = ?`,
 		account, typ, nameKey(name), version)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "policy version", name+"/"+version)
 }
 
 // --- attachments ---
@@ -355,12 +319,8 @@ func (t *txn) Attach(a store.Attachment) error {
 }
 
 func (t *txn) Detach(account string, kind store.PrincipalKind, principal string, typ store.PolicyType, policy string) error {
-	res, err := t.exec(`DELETE FROM attachments WHERE account = ? AND kind = ? AND principal_key = ? AND policy_type = ? AND policy_key = ?`,
+	return t.execOne("attachment", string(kind)+"/"+principal+"/"+policy, `DELETE FROM attachments WHERE account = ? AND kind = ? AND principal_key = ? AND policy_type = ? AND policy_key = ?`,
 		account, kind, nameKey(principal), typ, nameKey(policy))
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "attachment", string(kind)+"/"+principal+"/"+policy)
 }
 
 // --- meta ---
@@ -404,20 +364,12 @@ func (t *txn) CreateProject(p store.Project) error {
 }
 
 func (t *txn) UpdateProject(p store.Project) error {
-	res, err := t.exec(`UPDATE odps_projects SET state = ?, comment = ?, updated = ? WHERE name_key = ?`,
+	return t.execOne("project", p.Name, `UPDATE odps_projects SET state = ?, comment = ?, updated = ? WHERE name_key = ?`,
 		p.State, p.Comment, toNanos(p.UpdatedAt), nameKey(p.Name))
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "project", p.Name)
 }
 
 func (t *txn) DeleteProject(name string) error {
-	res, err := t.exec(`DELETE FROM odps_projects WHERE name_key = ?`, nameKey(name))
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "project", name)
+	return t.execOne("project", name, `DELETE FROM odps_projects WHERE name_key = ?`, nameKey(name))
 }
 
 // --- Hologres instances ---
@@ -448,18 +400,10 @@ func (t *txn) CreateInstance(in store.Instance) error {
 }
 
 func (t *txn) UpdateInstance(in store.Instance) error {
-	res, err := t.exec(`UPDATE holo_instances SET name = ?, state = ?, updated = ? WHERE id = ?`,
+	return t.execOne("instance", in.ID, `UPDATE holo_instances SET name = ?, state = ?, updated = ? WHERE id = ?`,
 		in.Name, in.State, toNanos(in.UpdatedAt), in.ID)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "instance", in.ID)
 }
 
 func (t *txn) DeleteInstance(id string) error {
-	res, err := t.exec(`DELETE FROM holo_instances WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "instance", id)
+	return t.execOne("instance", id, `DELETE FROM holo_instances WHERE id = ?`, id)
 }

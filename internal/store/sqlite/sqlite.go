@@ -218,7 +218,13 @@ func (t *txn) queryRow(query string, args ...any) *sql.Row {
 }
 
 // mustAffect turns "no row changed" into a NotFoundError.
-func mustAffect(res sql.Result, kind, key string) error {
+// execOne runs a statement that must change a row, and reports the kind
+// and key of the record as not found when it changed none.
+func (t *txn) execOne(kind, key, query string, args ...any) error {
+	res, err := t.exec(query, args...)
+	if err != nil {
+		return err
+	}
 	n, err := res.RowsAffected()
 	if err != nil {
 		return err
