@@ -42,7 +42,7 @@ func (ss *session) inspectParse() error {
 		}
 		if !mayManageRoles(msg[5:]) {
 			ss.extPending = true
-			return copyBytes(ss.bw, ss.cr, 5+n)
+			return copyBytes(ss.bw, ss.cr, 5+n, nil)
 		}
 	}
 	typ, body, err := readMessage(ss.cr, ss.srv.lim.MaxMessageSize)

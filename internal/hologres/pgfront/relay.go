@@ -216,26 +216,7 @@ func (ss *session) relayBackendMessage() error {
 // copyFromBackend copies n bytes to the client, telling a backend failure
 // from a client one.
 func (ss *session) copyFromBackend(n int) error {
-	for n > 0 {
-		k := ss.br.Buffered()
-		if k == 0 {
-			if _, err := ss.br.Peek(1); err != nil {
-				ss.markBackendGone()
-				return unexpectedEOF(err)
-			}
-			k = ss.br.Buffered()
-		}
-		if k > n {
-			k = n
-		}
-		b, _ := ss.br.Peek(k)
-		if _, err := ss.cw.Write(b); err != nil {
-			return err
-		}
-		_, _ = ss.br.Discard(k)
-		n -= k
-	}
-	return nil
+	return copyBytes(ss.cw, ss.br, n, ss.markBackendGone)
 }
 
 // clientToBackend relays client messages to the backend until the client
@@ -299,7 +280,7 @@ func (ss *session) clientToBackend() error {
 			}
 			return ss.terminate()
 		}
-		if err := copyBytes(ss.bw, ss.cr, 5+n); err != nil {
+		if err := copyBytes(ss.bw, ss.cr, 5+n, nil); err != nil {
 			return err
 		}
 	}

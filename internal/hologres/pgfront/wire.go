@@ -75,11 +75,15 @@ func readMessage(r *bufio.Reader, max int) (typ byte, body []byte, err error) {
 
 // copyMessage copies the next n bytes of r to w without allocating: the
 // bytes move from r's buffer to w's. It never flushes w in the middle.
-func copyBytes(w *bufio.Writer, r *bufio.Reader, n int) error {
+// readFailed, when not nil, runs when reading fails (not writing).
+func copyBytes(w *bufio.Writer, r *bufio.Reader, n int, readFailed func()) error {
 	for n > 0 {
 		k := r.Buffered()
 		if k == 0 {
 			if _, err := r.Peek(1); err != nil {
+				if readFailed != nil {
+					readFailed()
+				}
 				return unexpectedEOF(err)
 			}
 			k = r.Buffered()
