@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/localyun/localyun/internal/iam"
@@ -96,10 +95,7 @@ type Column struct {
 // 2020-05-18 identifier).
 func (s *Service) TestConnectivity(ctx context.Context, caller *iam.Identity, workspace, dataSource int64, group string) (Connectivity, error) {
 	return s.testConnectivity(ctx, caller, workspace, group, func(r store.Reader) (store.DataSource, error) {
-		rec, _, err := ownRecord(r, dataSources, caller, dataSource)
-		if err == nil && rec.Workspace != workspace {
-			err = errConnectionNotExists(strconv.FormatInt(dataSource, 10) + " in workspace " + strconv.FormatInt(workspace, 10))
-		}
+		rec, _, err := ownRecord(r, dataSources, caller, workspace, dataSource)
 		return rec, err
 	})
 }

@@ -227,7 +227,7 @@ func (s *Service) seal(rec *store.DataSource, p Properties) error {
 
 // ownRecord reads a record of a kind in a workspace of the caller's
 // account; anything else does not exist for the caller.
-func ownRecord(r store.Reader, c conn, caller *iam.Identity, id int64) (store.DataSource, store.Workspace, error) {
+func ownRecord(r store.Reader, c conn, caller *iam.Identity, workspace, id int64) (store.DataSource, store.Workspace, error) {
 	rec, err := r.GetDataSource(id)
 	if errors.Is(err, store.ErrNotFound) || err == nil && rec.Kind != c.kind {
 		return rec, store.Workspace{}, c.notFound(strconv.FormatInt(id, 10))
@@ -242,6 +242,9 @@ func ownRecord(r store.Reader, c conn, caller *iam.Identity, id int64) (store.Da
 	if w.Owner != caller.Account {
 		return rec, w, c.notFound(strconv.FormatInt(id, 10))
 	}
+	if workspace != 0 && rec.Workspace != workspace {
+		return rec, w, c.notFound(strconv.FormatInt(id, 10) + " in workspace " + strconv.FormatInt(workspace, 10))
+	}
 	return rec, w, nil
 }
 
@@ -254,12 +257,9 @@ func (s *Service) GetDataSource(ctx context.Context, caller *iam.Identity, id in
 func (s *Service) get(ctx context.Context, c conn, caller *iam.Identity, workspace, id int64) (DataSource, error) {
 	var out DataSource
 	err := s.view(ctx, func(r store.Reader) error {
-		rec, w, err := ownRecord(r, c, caller, id)
+		rec, w, err := ownRecord(r, c, caller, workspace, id)
 		if err != nil {
 			return err
-		}
-		if workspace != 0 && rec.Workspace != workspace {
-			return c.notFound(strconv.FormatInt(id, 10) + " in workspace " + strconv.FormatInt(workspace, 10))
 		}
 		out, err = dataSourceFrom(rec, w)
 		if err == nil && c.kind == store.ComputeResourceKind {
@@ -355,12 +355,9 @@ func (s *Service) updateConn(ctx context.Context, c conn, caller *iam.Identity, 
 	}
 	var out DataSource
 	err = s.update(ctx, func(tx store.Tx) error {
-		rec, w, err := ownRecord(tx, c, caller, u.ID)
+		rec, w, err := ownRecord(tx, c, caller, u.Workspace, u.ID)
 		if err != nil {
 			return err
-		}
-		if u.Workspace != 0 && u.Workspace != rec.Workspace {
-			return c.notFound(strconv.FormatInt(u.ID, 10) + " in workspace " + strconv.FormatInt(u.Workspace, 10))
 		}
 		if u.Env != "" && u.Env != rec.Env {
 			return invalid("EnvType", "data source %d is the %s environment of %s; the environment cannot change", rec.ID, rec.Env, rec.Name).
@@ -428,12 +425,8 @@ func (s *Service) DeleteDataSource(ctx context.Context, caller *iam.Identity, wo
 
 func (s *Service) deleteConn(ctx context.Context, c conn, caller *iam.Identity, workspace, id int64) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		rec, _, err := ownRecord(tx, c, caller, id)
-		if err != nil {
+		if _, _, err := ownRecord(tx, c, caller, workspace, id); err != nil {
 			return err
-		}
-		if workspace != 0 && workspace != rec.Workspace {
-			return c.notFound(strconv.FormatInt(id, 10) + " in workspace " + strconv.FormatInt(workspace, 10))
 		}
 		return tx.DeleteDataSource(id)
 	})
