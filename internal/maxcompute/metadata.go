@@ -379,8 +379,7 @@ func (s *Service) updateState(ctx context.Context, caller *iam.Identity, project
 			return err
 		}
 		if !st.IsMember(who) {
-			return &StatementError{Text: fmt.Sprintf("ODPS-0420095: Access Denied - You don't exist in project %s. "+
-				"The project owner adds you with: add user %s;", st.Project, quotePrincipal(who))}
+			return errNotMember(st.Project, who)
 		}
 		changed, err := fn(st, who)
 		if err != nil || !changed {
@@ -417,7 +416,7 @@ func isAdmin(st *security.State, who string) bool {
 func adminOnly(st *security.State, who, what string) error {
 	return &StatementError{Text: fmt.Sprintf("ODPS-0420095: Access Denied - You have no privilege to %s in project %s. "+
 		"Only the project owner, super_administrator and admin may; the owner grants the role with: grant admin to %s;",
-		what, st.Project, quotePrincipal(who))}
+		what, st.Project, security.QuotePrincipal(who))}
 }
 
 func ownerOnly(st *security.State, who, what string) error {

@@ -82,8 +82,7 @@ func (s *Service) Privileges(ctx context.Context, caller *iam.Identity, project 
 	if a.decide(security.CanonicalAction("project", "List"), a.projectObject(), "", now).NotMember {
 		rec.Decision, rec.ErrorCode, rec.Deciding = "Deny", "ODPS-0420095", "not a member of the project"
 		s.iam.AuditLog().Append(rec)
-		return Privileges{}, &StatementError{Text: fmt.Sprintf("ODPS-0420095: Access Denied - You don't exist in project %s. "+
-			"The project owner adds you with: add user %s;", a.project.Name, quotePrincipal(a.who))}
+		return Privileges{}, errNotMember(a.project.Name, a.who)
 	}
 	var out Privileges
 	for _, act := range actions {

@@ -117,18 +117,17 @@ func (a *access) check(action string, obj security.Object, creator string) error
 	switch {
 	case d.Allowed:
 	case d.NotMember:
-		err = &StatementError{Text: fmt.Sprintf("ODPS-0420095: Access Denied - You don't exist in project %s. "+
-			"The project owner adds you with: add user %s;", p, quotePrincipal(a.who))}
+		err = errNotMember(p, a.who)
 	case d.Code == security.CodeExplicitlyDeny:
 		err = &StatementError{Text: fmt.Sprintf("ODPS-0130013:Authorization exception - Authorization Failed [4011], You have NO privilege 'odps:%s' on {%s}. "+
 			"Explicitly denied by policy. Context ID:%s. --->Tips: CurrentProject:%s; Pricipal:%s; Deny: %s",
 			action, obj.ARN(p), a.meta.RequestID, p, a.who, d.Via)}
 	case obj.Type == "project":
 		err = &StatementError{Text: fmt.Sprintf("ODPS-0420095: Access Denied - You have no privilege 'odps:%s' on {%s}. "+
-			"Grant it with: grant %s on project %s to user %s;", action, obj.ARN(p), action, p, quotePrincipal(a.who))}
+			"Grant it with: grant %s on project %s to user %s;", action, obj.ARN(p), action, p, security.QuotePrincipal(a.who))}
 	default:
 		err = &StatementError{Text: fmt.Sprintf("ODPS-0130013:Authorization exception - Authorization Failed [4019], You have NO privilege 'odps:%s' on {%s}. "+
-			"Grant it with: grant %s on %s %s to user %s;", action, obj.ARN(p), action, obj.Type, obj.Name, quotePrincipal(a.who))}
+			"Grant it with: grant %s on %s %s to user %s;", action, obj.ARN(p), action, obj.Type, obj.Name, security.QuotePrincipal(a.who))}
 	}
 	if err != nil {
 		rec.Decision, rec.ErrorCode = "Deny", errorCode(err)
@@ -149,11 +148,11 @@ func (a *access) decide(action string, obj security.Object, creator string, now 
 	})
 }
 
-func quotePrincipal(p string) string {
-	if strings.Contains(p, "/") {
-		return "`" + p + "`"
-	}
-	return p
+// errNotMember is ODPS's refusal of a principal that is not a member of
+// project, with the statement that adds it.
+func errNotMember(project, who string) *StatementError {
+	return &StatementError{Text: fmt.Sprintf("ODPS-0420095: Access Denied - You don't exist in project %s. "+
+		"The project owner adds you with: add user %s;", project, security.QuotePrincipal(who))}
 }
 
 func (a *access) projectObject() security.Object {

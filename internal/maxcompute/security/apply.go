@@ -68,7 +68,7 @@ func Apply(st *State, env Env, stmt sqlast.Statement) (string, bool, error) {
 	if !st.IsMember(env.Caller) {
 		if _, ok := stmt.(*sqlast.Whoami); !ok {
 			return "", false, accessDenied("You don't exist in project %s.", st.Project).withHint(
-				"the project owner adds you with: add user %s;", quotePrincipal(env.Caller))
+				"the project owner adds you with: add user %s;", QuotePrincipal(env.Caller))
 		}
 	}
 	switch s := stmt.(type) {
@@ -121,7 +121,9 @@ func (e *Error) withHint(format string, args ...any) *Error {
 
 // quotePrincipal writes a principal as a statement needs it: in backticks
 // when it contains '/'.
-func quotePrincipal(p string) string {
+// QuotePrincipal writes a principal as a statement takes it: in backticks
+// when it holds a '/' (a role principal).
+func QuotePrincipal(p string) string {
 	if strings.Contains(p, "/") {
 		return "`" + p + "`"
 	}
@@ -142,7 +144,7 @@ func (st *State) requireAdmin(env Env, what string) error {
 		return nil
 	}
 	return accessDenied("You have no privilege to %s in project %s.", what, st.Project).withHint(
-		"only the project owner, super_administrator and admin may; the owner grants the role with: grant admin to %s;", quotePrincipal(env.Caller))
+		"only the project owner, super_administrator and admin may; the owner grants the role with: grant admin to %s;", QuotePrincipal(env.Caller))
 }
 
 func (st *State) requireOwner(env Env, what string) error {
@@ -199,7 +201,7 @@ func (st *State) removeUser(env Env, s *sqlast.RemoveUser) error {
 	}
 	if roles := st.RolesOf(r.Canonical); len(roles) > 0 {
 		return invalid("%s still has roles %s", r.Canonical, strings.Join(roles, ", ")).withHint(
-			"revoke them first: revoke %s from %s;", strings.Join(roles, ", "), quotePrincipal(r.Canonical))
+			"revoke them first: revoke %s from %s;", strings.Join(roles, ", "), QuotePrincipal(r.Canonical))
 	}
 	// Its ACL grants stay, as on the real service: added again, the user
 	// gets them back.
@@ -279,7 +281,7 @@ func (st *State) grantRoles(env Env, roles []sqlast.Ident, p sqlast.Principal, r
 		return err
 	}
 	if !st.IsMember(r.Canonical) || st.IsOwner(r.Canonical) {
-		return invalid("%s does not exist in project %s", r.Canonical, st.Project).withHint("add it first: add user %s;", quotePrincipal(r.Canonical))
+		return invalid("%s does not exist in project %s", r.Canonical, st.Project).withHint("add it first: add user %s;", QuotePrincipal(r.Canonical))
 	}
 	for _, id := range roles {
 		name, ok := st.canonicalRole(id.Name)
@@ -404,7 +406,7 @@ func (st *State) grantee(env Env, g sqlast.Grantee) (string, string, error) {
 	}
 	if !st.IsMember(r.Canonical) {
 		return "", "", invalid("%s does not exist in project %s", r.Canonical, st.Project).withHint(
-			"add it first: add user %s;", quotePrincipal(r.Canonical))
+			"add it first: add user %s;", QuotePrincipal(r.Canonical))
 	}
 	return GranteeUser, r.Canonical, nil
 }

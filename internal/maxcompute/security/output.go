@@ -59,7 +59,7 @@ func (st *State) showGrants(env Env, s *sqlast.ShowGrants) (string, error) {
 			}
 		}
 		if !st.IsMember(r.Canonical) {
-			return "", invalid("%s does not exist in project %s", r.Canonical, st.Project).withHint("add it with: add user %s;", quotePrincipal(r.Canonical))
+			return "", invalid("%s does not exist in project %s", r.Canonical, st.Project).withHint("add it with: add user %s;", QuotePrincipal(r.Canonical))
 		}
 		user = r.Canonical
 	default:
