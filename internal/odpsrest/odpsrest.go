@@ -286,6 +286,25 @@ func (h *Handler) serveSafely(r *http.Request, requestID string, rec *store.Audi
 	return h.serve(r, requestID, rec)
 }
 
+// credentialError is the ODPS answer to a refused AccessKey or token: the
+// documented AccessKeyNotFound, or the RPC gateway's code and text with a
+// 401, as ODPS clients expect for credentials (inactive keys, bad or
+// expired security tokens).
+func credentialError(accessKeyID string, err error) error {
+	e := apierr.As(err)
+	switch {
+	case e != nil && e.Code == "InvalidAccessKeyId.NotFound":
+		return odpsauth.AccessKeyNotFound(accessKeyID)
+	case e != nil && e.Status < 500:
+		msg := e.Message
+		if e.Recommend != "" {
+			msg += " " + e.Recommend
+		}
+		return &Error{Status: 401, Code: e.Code, Message: msg}
+	}
+	return err
+}
+
 func (h *Handler) serve(r *http.Request, requestID string, rec *store.AuditRecord) (*response, error) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete:
@@ -303,36 +322,20 @@ func (h *Handler) serve(r *http.Request, requestID string, rec *store.AuditRecor
 		return nil, h.tooLarge(int64(len(body)))
 	}
 	req := &odpsauth.Request{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Header: r.Header}
-	// odpsauth.Authenticate's steps, written out so that a request refused
-	// for its Date or its signature is audited with the AccessKeyId it
-	// claims.
-	signed, err := odpsauth.Parse(req, h.prefix)
-	if err != nil {
-		return nil, err
-	}
-	rec.AccessKeyID = signed.AccessKeyID
+	var caller *iam.Identity
 	now := h.now()
-	if err := signed.CheckTime(now, odpsauth.DefaultSkew); err != nil {
-		return nil, err
+	signed, err := odpsauth.Authenticate(req, h.prefix, now, func(s *odpsauth.Signed) (string, error) {
+		id, secret, err := h.resolve.Resolve(r.Context(), s.AccessKeyID, s.SecurityToken)
+		if err != nil {
+			return "", credentialError(s.AccessKeyID, err)
+		}
+		caller = id
+		return secret, nil
+	})
+	if signed != nil {
+		rec.AccessKeyID = signed.AccessKeyID // audited even when refused
 	}
-	caller, secret, err := h.resolve.Resolve(r.Context(), signed.AccessKeyID, signed.SecurityToken)
 	if err != nil {
-		if e := apierr.As(err); e != nil && e.Code == "InvalidAccessKeyId.NotFound" {
-			return nil, odpsauth.AccessKeyNotFound(signed.AccessKeyID)
-		}
-		if e := apierr.As(err); e != nil && e.Status < 500 {
-			// Inactive keys, bad or expired security tokens: the RPC
-			// gateway's codes and texts, with a 401 as ODPS clients expect
-			// for credentials.
-			msg := e.Message
-			if e.Recommend != "" {
-				msg += " " + e.Recommend
-			}
-			return nil, &Error{Status: 401, Code: e.Code, Message: msg}
-		}
-		return nil, err
-	}
-	if err := signed.Verify(secret); err != nil {
 		return nil, err
 	}
 	if err := checkContentMD5(r.Header, body); err != nil {

@@ -62,21 +62,23 @@ type SecretFunc func(s *Signed) (secret string, err error)
 // Authenticate runs the whole check in order: Parse with prefix, CheckTime
 // against now with DefaultSkew, the secret lookup, Verify. It returns the
 // verified request, or the first error: an *Error from this package or
-// whatever lookup returned, unchanged.
+// whatever lookup returned, unchanged. Once the request has parsed, the
+// parsed request comes back with a later error too, so that a refusal can
+// be audited with the AccessKeyId it claims.
 func Authenticate(r *Request, prefix string, now time.Time, lookup SecretFunc) (*Signed, error) {
 	s, err := Parse(r, prefix)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.CheckTime(now, DefaultSkew); err != nil {
-		return nil, err
+		return s, err
 	}
 	secret, err := lookup(s)
 	if err != nil {
-		return nil, err
+		return s, err
 	}
 	if err := s.Verify(secret); err != nil {
-		return nil, err
+		return s, err
 	}
 	return s, nil
 }
