@@ -5,6 +5,7 @@
 package headerindex
 
 import (
+	"net/textproto"
 	"sort"
 	"strings"
 )
@@ -38,4 +39,18 @@ func (h Index) One(name string) (value string, dup bool) {
 		return vs[0], false
 	}
 	return "", true
+}
+
+// Set replaces every spelling of a header in m with one value under its
+// canonical name; an empty value removes it. Signers use it on the plain
+// maps they are given.
+func Set(m map[string][]string, name, value string) {
+	for k := range m {
+		if strings.EqualFold(k, name) {
+			delete(m, k)
+		}
+	}
+	if value != "" {
+		m[textproto.CanonicalMIMEHeaderKey(name)] = []string{value}
+	}
 }

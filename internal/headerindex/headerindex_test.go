@@ -26,3 +26,15 @@ func TestIndex(t *testing.T) {
 		t.Fatalf("http.Header: %q", v)
 	}
 }
+
+func TestSet(t *testing.T) {
+	m := map[string][]string{"x-acs-date": {"a"}, "X-Acs-Date": {"b"}, "Host": {"h"}}
+	Set(m, "x-ACS-date", "c")
+	if len(m) != 2 || !slices.Equal(m["X-Acs-Date"], []string{"c"}) {
+		t.Fatalf("Set replaced every spelling with one canonical key: %v", m)
+	}
+	Set(m, "host", "")
+	if _, ok := m["Host"]; ok || len(m) != 1 {
+		t.Fatalf("an empty value removes the header: %v", m)
+	}
+}

@@ -3,7 +3,9 @@ package signature
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -49,7 +51,7 @@ func unreserved(c byte) bool {
 // is what this produces too.
 func canonicalQuery(v url.Values) string {
 	var b strings.Builder
-	for i, k := range sortedKeys(v) {
+	for i, k := range slices.Sorted(maps.Keys(v)) {
 		if i > 0 {
 			b.WriteByte('&')
 		}

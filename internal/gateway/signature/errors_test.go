@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"github.com/localyun/localyun/internal/headerindex"
 	"net/url"
 	"strings"
 	"testing"
@@ -74,7 +75,7 @@ func TestParseErrors(t *testing.T) {
 	for _, ts := range []string{"2026-11-26 22:08:51", "2026-11-26T22:08:51+08:00", "2026-11-26T22:08:51", "1795644531", "2026-13-26T22:08:51Z", "2026-11-26t22:08:51z", " 2026-11-26T22:08:51Z"} {
 		cases = append(cases,
 			errCase{"V1 timestamp " + ts, rpcV1, editQuery(func(q url.Values) { q.Set("Timestamp", ts) }), CodeTimestampFormat, "Specified time stamp or date value is not well formatted."},
-			errCase{"V3 date " + ts, rpcV3, func(r *Request) { setHeader(r.Header, "x-acs-date", ts+"x") }, CodeTimestampFormat, "x-acs-date"})
+			errCase{"V3 date " + ts, rpcV3, func(r *Request) { headerindex.Set(r.Header, "x-acs-date", ts+"x") }, CodeTimestampFormat, "x-acs-date"})
 	}
 	cases = append(cases, []errCase{
 		{"V3 SM3", rpcV3, replaceAuth("ACS3-HMAC-SHA256", "ACS3-HMAC-SM3"), CodeInvalidSignatureMethod, `"ACS3-HMAC-SM3"`},
@@ -118,7 +119,7 @@ func TestParseErrors(t *testing.T) {
 		{"V3 upper-case digest", rpcV3, func(r *Request) {
 			r.Header["X-Acs-Content-Sha256"] = []string{strings.ToUpper(r.Header["X-Acs-Content-Sha256"][0])}
 		}, CodeContentSHA256, ""},
-		{"V3 nonce too long", rpcV3, func(r *Request) { setHeader(r.Header, "x-acs-signature-nonce", strings.Repeat("n", 129)) }, CodeInvalidParameter, "x-acs-signature-nonce"},
+		{"V3 nonce too long", rpcV3, func(r *Request) { headerindex.Set(r.Header, "x-acs-signature-nonce", strings.Repeat("n", 129)) }, CodeInvalidParameter, "x-acs-signature-nonce"},
 		{"V3 Action param disagrees", rpcV3, func(r *Request) { r.RawQuery += "&Action=DeleteRole" }, CodeInvalidParameter, "x-acs-action"},
 		{"V3 Version param disagrees", rpcV3, func(r *Request) { r.RawQuery += "&Version=2015-04-01" }, CodeInvalidParameter, "x-acs-version"},
 		{"V3 empty Action param", rpcV3, func(r *Request) { r.RawQuery += "&Action=" }, CodeInvalidParameter, "x-acs-action"},
@@ -162,7 +163,7 @@ func TestErrorMessagesAreBounded(t *testing.T) {
 		editQuery(func(q url.Values) { q.Set("SignatureMethod", huge) }),
 		editQuery(func(q url.Values) { q.Set("Timestamp", huge) }),
 		func(r *Request) { r.RawQuery += "&" + huge + "=1&" + huge + "=2" },
-		func(r *Request) { setHeader(r.Header, "x-acs-action", huge) },
+		func(r *Request) { headerindex.Set(r.Header, "x-acs-action", huge) },
 	} {
 		r := rpcV1(t, testCreds)
 		edit(r)

@@ -2,8 +2,9 @@ package signature
 
 import (
 	"github.com/localyun/localyun/internal/headerindex"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -129,7 +130,7 @@ func params(r *Request, h header) (query, all url.Values, _ *Error) {
 	if err != nil {
 		return nil, nil, errMalformed("query string")
 	}
-	for _, k := range sortedKeys(q) {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
 		if len(q[k]) > 1 {
 			return nil, nil, errDuplicateParam(k)
 		}
@@ -148,22 +149,11 @@ func params(r *Request, h header) (query, all url.Values, _ *Error) {
 	if err != nil {
 		return nil, nil, errMalformed("form body")
 	}
-	for _, k := range sortedKeys(f) {
+	for _, k := range slices.Sorted(maps.Keys(f)) {
 		if len(f[k]) > 1 || q.Has(k) {
 			return nil, nil, errDuplicateParam(k)
 		}
 		all[k] = f[k]
 	}
 	return q, all, nil
-}
-
-// sortedKeys returns the names in byte order, the order both signatures use
-// and the one error messages follow, so they never depend on map order.
-func sortedKeys(v url.Values) []string {
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,7 +2,10 @@ package signature
 
 import (
 	"errors"
+	"github.com/localyun/localyun/internal/headerindex"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,12 +148,12 @@ func TestTampering(t *testing.T) {
 			r.RawQuery = q.Encode()
 		}
 	}
-	setHdr := func(k, v string) func(*Request) { return func(r *Request) { setHeader(r.Header, k, v) } }
+	setHdr := func(k, v string) func(*Request) { return func(r *Request) { headerindex.Set(r.Header, k, v) } }
 	setBody := func(b string) func(*Request) {
 		return func(r *Request) {
 			r.Body = []byte(b)
 			if _, has := indexHeader(r.Header)[headerContentSHA256]; has {
-				setHeader(r.Header, headerContentSHA256, sha256Hex(r.Body))
+				headerindex.Set(r.Header, headerContentSHA256, sha256Hex(r.Body))
 			}
 		}
 	}
@@ -162,7 +165,7 @@ func TestTampering(t *testing.T) {
 		{"V1 param emptied", rpcV1, setQuery("RegionId", "")},
 		{"V1 action", rpcV1, func(r *Request) {
 			setQuery("Action", "DeleteRole")(r)
-			setHeader(r.Header, headerAction, "DeleteRole")
+			headerindex.Set(r.Header, headerAction, "DeleteRole")
 		}},
 		{"V1 timestamp", rpcV1, setQuery("Timestamp", "2026-11-26T22:08:52Z")},
 		{"V1 nonce", rpcV1, setQuery("SignatureNonce", "other")},
@@ -352,7 +355,7 @@ func TestCredentialsNeverPrintSecrets(t *testing.T) {
 func TestIsProtocolParam(t *testing.T) {
 	s := mustVerify(t, rpcV1(t, stsCreds), stsCreds.AccessKeySecret)
 	var api []string
-	for _, k := range sortedKeys(s.Params) {
+	for _, k := range slices.Sorted(maps.Keys(s.Params)) {
 		if !IsProtocolParam(k) {
 			api = append(api, k)
 		}

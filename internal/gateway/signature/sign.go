@@ -8,7 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/textproto"
+	"github.com/localyun/localyun/internal/headerindex"
 	"sort"
 	"strings"
 	"time"
@@ -116,14 +116,14 @@ func SignV3(r *Request, c Credentials, now time.Time, nonce string) error {
 		}
 	}
 	payload := sha256Hex(r.Body)
-	setHeader(r.Header, headerDate, now.UTC().Format(TimeFormat))
-	setHeader(r.Header, headerNonce, nonce)
-	setHeader(r.Header, headerContentSHA256, payload)
+	headerindex.Set(r.Header, headerDate, now.UTC().Format(TimeFormat))
+	headerindex.Set(r.Header, headerNonce, nonce)
+	headerindex.Set(r.Header, headerContentSHA256, payload)
 	if c.SecurityToken != "" {
-		setHeader(r.Header, headerSecurityToken, c.SecurityToken)
-		setHeader(r.Header, headerAccessKeyID, c.AccessKeyID)
+		headerindex.Set(r.Header, headerSecurityToken, c.SecurityToken)
+		headerindex.Set(r.Header, headerAccessKeyID, c.AccessKeyID)
 	}
-	setHeader(r.Header, headerAuthorization, "")
+	headerindex.Set(r.Header, headerAuthorization, "")
 	h = indexHeader(r.Header)
 	q, _, e := params(r, h)
 	if e != nil {
@@ -145,20 +145,7 @@ func SignV3(r *Request, c Credentials, now time.Time, nonce string) error {
 	sts := stringToSignV3(canonicalRequestV3(r.Method, r.Path, q, names, value, payload))
 	m := hmac.New(sha256.New, []byte(c.AccessKeySecret))
 	m.Write([]byte(sts))
-	setHeader(r.Header, headerAuthorization, AlgorithmV3+" Credential="+c.AccessKeyID+
+	headerindex.Set(r.Header, headerAuthorization, AlgorithmV3+" Credential="+c.AccessKeyID+
 		",SignedHeaders="+strings.Join(names, ";")+",Signature="+hex.EncodeToString(m.Sum(nil)))
 	return nil
-}
-
-// setHeader replaces every spelling of the header name with one value under
-// the canonical name, or removes it when value is "".
-func setHeader(m map[string][]string, name, value string) {
-	for k := range m {
-		if strings.EqualFold(k, name) {
-			delete(m, k)
-		}
-	}
-	if value != "" {
-		m[textproto.CanonicalMIMEHeaderKey(name)] = []string{value}
-	}
 }

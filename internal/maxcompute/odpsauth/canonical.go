@@ -1,7 +1,9 @@
 package odpsauth
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -60,7 +62,7 @@ func parseQuery(raw string) (url.Values, *Error) {
 	if err != nil {
 		return nil, errInvalid("The query string is not well formed: it must be name=value pairs (or bare names) joined by \"&\", percent-encoded.")
 	}
-	for _, k := range sortedKeys(q) {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
 		switch {
 		case k == "":
 			return nil, errInvalid("The query string has a parameter with no name.")
@@ -84,7 +86,7 @@ func canonicalResource(path string, q url.Values) string {
 	}
 	var b strings.Builder
 	b.WriteString(path)
-	for i, k := range sortedKeys(q) {
+	for i, k := range slices.Sorted(maps.Keys(q)) {
 		if i == 0 {
 			b.WriteByte('?')
 		} else {
@@ -124,15 +126,4 @@ func canonicalString(method, contentMD5, contentType, date string, h header, res
 	}
 	b.WriteString(resource)
 	return b.String()
-}
-
-// sortedKeys returns the names in byte order, the order the signature uses
-// and the one error messages follow, so they never depend on map order.
-func sortedKeys(v url.Values) []string {
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,6 +1,7 @@
 package odpsauth
 
 import (
+	"github.com/localyun/localyun/internal/headerindex"
 	"strings"
 	"testing"
 )
@@ -14,11 +15,11 @@ func TestParseErrors(t *testing.T) {
 		msg  string // a substring of the message
 	}
 	auth := func(v ...string) func(*Request) {
-		return func(r *Request) { setHeader(r.Header, "Authorization", ""); r.Header["Authorization"] = v }
+		return func(r *Request) { headerindex.Set(r.Header, "Authorization", ""); r.Header["Authorization"] = v }
 	}
 	setH := func(name string, vs ...string) func(*Request) {
 		return func(r *Request) {
-			setHeader(r.Header, name, "")
+			headerindex.Set(r.Header, name, "")
 			if len(vs) > 0 {
 				r.Header[name] = vs
 			}

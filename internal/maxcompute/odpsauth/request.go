@@ -2,7 +2,6 @@ package odpsauth
 
 import (
 	"github.com/localyun/localyun/internal/headerindex"
-	"net/textproto"
 	"strconv"
 	"strings"
 )
@@ -99,17 +98,4 @@ func oneHeader(h header, name string) (string, *Error) {
 		return v, nil
 	}
 	return "", errDuplicateHeader(name)
-}
-
-// setHeader replaces every spelling of the header name with one value under
-// the canonical name, or removes it when value is "".
-func setHeader(m map[string][]string, name, value string) {
-	for k := range m {
-		if strings.EqualFold(k, name) {
-			delete(m, k)
-		}
-	}
-	if value != "" {
-		m[textproto.CanonicalMIMEHeaderKey(name)] = []string{value}
-	}
 }

@@ -1,6 +1,7 @@
 package odpsauth
 
 import (
+	"github.com/localyun/localyun/internal/headerindex"
 	"net/url"
 	"strings"
 	"testing"
@@ -155,7 +156,7 @@ func TestTampering(t *testing.T) {
 	}
 	setH := func(name string, vs ...string) func(*Request) {
 		return func(r *Request) {
-			setHeader(r.Header, name, "")
+			headerindex.Set(r.Header, name, "")
 			if len(vs) > 0 {
 				r.Header[name] = vs
 			}
@@ -367,7 +368,7 @@ func TestAuthenticate(t *testing.T) {
 
 	// The lookup's error comes back unchanged.
 	other := cloneRequest(r)
-	setHeader(other.Header, headerSTSToken, "another")
+	headerindex.Set(other.Header, headerSTSToken, "another")
 	_, err = Authenticate(other, testPrefix, testNow, lookup)
 	e := wantError(t, err, CodeAccessKeyIDNotFound, "ODPS-0410051:Invalid credentials - accessKeyId not found: STS.NTestSessionKey")
 	equals(t, e.Message, "ODPS-0410051:Invalid credentials - accessKeyId not found: STS.NTestSessionKey")

@@ -3,6 +3,7 @@ package odpsauth
 import (
 	"errors"
 	"fmt"
+	"github.com/localyun/localyun/internal/headerindex"
 	"time"
 )
 
@@ -66,9 +67,9 @@ func signRequest(r *Request, prefix string, c Credentials, v Version, sc Scope, 
 	if r.Header == nil {
 		r.Header = map[string][]string{}
 	}
-	setHeader(r.Header, headerAuthorization, "")
-	setHeader(r.Header, headerDate, now.UTC().Format(DateFormat))
-	setHeader(r.Header, headerSTSToken, c.SecurityToken)
+	headerindex.Set(r.Header, headerAuthorization, "")
+	headerindex.Set(r.Header, headerDate, now.UTC().Format(DateFormat))
+	headerindex.Set(r.Header, headerSTSToken, c.SecurityToken)
 	h := indexHeader(r.Header)
 	if e := refuseOtherSchemes(h); e != nil {
 		return fmt.Errorf("odpsauth: %s", e.Message)
@@ -78,6 +79,6 @@ func signRequest(r *Request, prefix string, c Credentials, v Version, sc Scope, 
 		return fmt.Errorf("odpsauth: %s", e.Message)
 	}
 	key, _ := signingKey(v, sc, c.AccessKeySecret)
-	setHeader(r.Header, headerAuthorization, authScheme+credential+":"+sign(key, can.stringToSign))
+	headerindex.Set(r.Header, headerAuthorization, authScheme+credential+":"+sign(key, can.stringToSign))
 	return nil
 }
