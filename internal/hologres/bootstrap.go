@@ -61,7 +61,7 @@ var bootstrapDatabase = []string{
 	`CREATE OR REPLACE FUNCTION public.localyun_spm_user(u text) RETURNS text LANGUAGE plpgsql STABLE
 		SET search_path = pg_catalog, pg_temp AS $$
 		BEGIN
-			IF u IS NULL OR u !~ '^([0-9]{1,32}|p4_[0-9]{1,32}|v4_[0-9]{1,32}|BASIC\$[A-Za-z0-9_]{1,48})$' THEN
+			IF u IS NULL OR u !~ '^(` + IdentityRolePattern + `|` + BasicRolePattern + `)$' THEN
 				RAISE EXCEPTION 'invalid user %: use an account UID, p4_<UserId>, v4_<RoleId> or BASIC$<name>', u
 					USING ERRCODE = '22023';
 			END IF;

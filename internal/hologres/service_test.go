@@ -414,3 +414,25 @@ func TestStopAndResume(t *testing.T) {
 	wantCode(t, f.svc.StopInstance(ctx, "hgpostcn-cn-nope"), "InstanceNotFound")
 	wantCode(t, f.svc.ResumeInstance(ctx, "hgpostcn-cn-nope"), "InstanceNotFound")
 }
+
+// AddUser refuses names that are no cloud identity's role (before it
+// touches the instance) and instances that do not run.
+func TestAddUserRefusals(t *testing.T) {
+	lo, hi := freePorts(t, 2)
+	f := newFixture(t, lo, hi)
+	ctx := context.Background()
+	in, err := f.svc.CreateInstance(ctx, "1000000000000001", "sales", "cn-hangzhou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, f.svc, in.ID, StatusFailed) // the stand-in cluster cannot be prepared
+	for _, name := range []string{"", "localyun_superuser", "postgres", "BASIC$local", "p4_", "v4_12x", `v4_1"; DROP ROLE x; --`} {
+		wantCode(t, f.svc.AddUser(ctx, in.ID, name, false), "InvalidParameter.UserName")
+	}
+	err = f.svc.AddUser(ctx, in.ID, "v4_3000000000000001", false)
+	wantCode(t, err, "IncorrectInstanceStatus")
+	if !strings.Contains(err.Error(), "preparing the instance") {
+		t.Fatalf("the refusal does not say why the instance is not running: %v", err)
+	}
+	wantCode(t, f.svc.AddUser(ctx, "hgpostcn-cn-nope", "v4_3000000000000001", false), "InstanceNotFound")
+}

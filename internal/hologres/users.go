@@ -7,9 +7,16 @@ import (
 	"github.com/localyun/localyun/internal/apierr"
 )
 
-// rolePattern: the database roles of cloud identities (reference/hologres.md
-// §2.1): an account UID, p4_<UserId>, v4_<RoleId>.
-var rolePattern = regexp.MustCompile(`^([0-9]{1,32}|p4_[0-9]{1,32}|v4_[0-9]{1,32})$`)
+// IdentityRolePattern is the database roles of cloud identities
+// (reference/hologres.md §2.1): an account UID, p4_<UserId>, v4_<RoleId>;
+// BasicRolePattern is the local BASIC$ users'. The front end and the SPM
+// procedures check names with the same patterns.
+const (
+	IdentityRolePattern = `[0-9]{1,32}|p4_[0-9]{1,32}|v4_[0-9]{1,32}`
+	BasicRolePattern    = `BASIC\$[A-Za-z0-9_]{1,48}`
+)
+
+var rolePattern = regexp.MustCompile(`^(` + IdentityRolePattern + `)$`)
 
 // AddUser adds an identity to an instance as its database role (what
 // HoloWeb's User Management and `CREATE USER "v4_<RoleId>"` do), optionally

@@ -255,16 +255,16 @@ func (a *api) databases(ctx context.Context, c *gateway.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	list := []map[string]any{}
+	if c.Bool("external", false) {
+		return envelope(map[string]any{"DatabaseList": list}), nil // localyun has no external databases
+	}
 	role, _ := hologres.RoleName(c.Caller)
 	dbs, err := a.svc.ListDatabases(ctx, in.ID, role)
 	if err != nil {
 		return nil, err
 	}
-	list := []map[string]any{}
 	for _, d := range dbs {
-		if c.Bool("external", false) {
-			continue // localyun has no external databases
-		}
 		list = append(list, map[string]any{"Name": d.Name, "PermissionModel": d.PermissionModel,
 			"Privilege": strings.ToLower(d.Privilege), "External": false})
 	}

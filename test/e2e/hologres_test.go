@@ -259,6 +259,27 @@ func TestSeedHologres(t *testing.T) {
 			t.Fatalf("%s as the role: %v", action, err)
 		}
 	}
+	// The databases, and no external ones (localyun has none).
+	listDBs := func(external bool) []any {
+		req := &openapiutil.OpenApiRequest{}
+		if external {
+			req.Query = map[string]*string{"external": dara.String("true")}
+		}
+		res, err := roleAPI.CallApi(&openapiutil.Params{Action: dara.String("ListDatabases"), Version: dara.String("2022-06-01"),
+			Protocol: dara.String("HTTP"), Pathname: dara.String(instPath + "/listDatabases"), Method: dara.String("GET"), AuthType: dara.String("AK"),
+			Style: dara.String("ROA"), ReqBodyType: dara.String("json"), BodyType: dara.String("json")}, req, &dara.RuntimeOptions{})
+		if err != nil {
+			t.Fatalf("ListDatabases external=%v: %v", external, err)
+		}
+		list, _ := res["body"].(map[string]any)["DatabaseList"].([]any)
+		return list
+	}
+	if dbs := listDBs(false); len(dbs) == 0 || !strings.Contains(fmt.Sprint(dbs), "Name:postgres") {
+		t.Fatalf("ListDatabases: %v", dbs)
+	}
+	if dbs := listDBs(true); len(dbs) != 0 {
+		t.Fatalf("ListDatabases external=true: %v", dbs)
+	}
 	if _, err := holoROA(roleAPI, "ListInstances", "POST", "/api/v1/instances", map[string]any{}); err != nil {
 		t.Fatalf("ListInstances as the role: %v", err)
 	}

@@ -3,6 +3,8 @@ package pgfront
 import (
 	"regexp"
 	"strings"
+
+	"github.com/localyun/localyun/internal/hologres"
 )
 
 // stmtKind is a role-management statement the front end runs itself for
@@ -480,7 +482,7 @@ func parseDropDatabase(t []token) (*roleStmt, *PGError) {
 // Role names localyun manages (reference/hologres.md §2.1, the same
 // patterns as package hologres's SQL helpers).
 var (
-	tenantRolePattern = regexp.MustCompile(`^([0-9]{1,32}|p4_[0-9]{1,32}|v4_[0-9]{1,32}|BASIC\$[A-Za-z0-9_]{1,48})$`)
+	tenantRolePattern = regexp.MustCompile(`^(` + hologres.IdentityRolePattern + `|` + hologres.BasicRolePattern + `)$`)
 	groupRolePattern  = regexp.MustCompile(`^.+_(admin|developer|writer|viewer)$`)
 )
 
