@@ -359,15 +359,23 @@ func TestInstanceLifecycle(t *testing.T) {
 	}
 }
 
-func TestStopAndResume(t *testing.T) {
+// failedInstance is an instance whose preparation failed: the stand-in
+// cluster gives the bootstrap no connection.
+func failedInstance(t *testing.T) (*fixture, Instance) {
+	t.Helper()
 	lo, hi := freePorts(t, 2)
 	f := newFixture(t, lo, hi)
-	ctx := context.Background()
-	in, err := f.svc.CreateInstance(ctx, "1000000000000001", "sales", "cn-hangzhou")
+	in, err := f.svc.CreateInstance(context.Background(), "1000000000000001", "sales", "cn-hangzhou")
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitStatus(t, f.svc, in.ID, StatusFailed) // the stand-in cluster cannot be prepared
+	waitStatus(t, f.svc, in.ID, StatusFailed)
+	return f, in
+}
+
+func TestStopAndResume(t *testing.T) {
+	f, in := failedInstance(t)
+	ctx := context.Background()
 	wantCode(t, f.svc.StopInstance(ctx, in.ID), "IncorrectInstanceStatus")
 	if err := f.svc.ResumeInstance(ctx, in.ID); err != nil {
 		t.Fatalf("resuming a Failed instance: %v", err)
@@ -418,18 +426,12 @@ func TestStopAndResume(t *testing.T) {
 // AddUser refuses names that are no cloud identity's role (before it
 // touches the instance) and instances that do not run.
 func TestAddUserRefusals(t *testing.T) {
-	lo, hi := freePorts(t, 2)
-	f := newFixture(t, lo, hi)
+	f, in := failedInstance(t)
 	ctx := context.Background()
-	in, err := f.svc.CreateInstance(ctx, "1000000000000001", "sales", "cn-hangzhou")
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitStatus(t, f.svc, in.ID, StatusFailed) // the stand-in cluster cannot be prepared
 	for _, name := range []string{"", "localyun_superuser", "postgres", "BASIC$local", "p4_", "v4_12x", `v4_1"; DROP ROLE x; --`} {
 		wantCode(t, f.svc.AddUser(ctx, in.ID, name, false), "InvalidParameter.UserName")
 	}
-	err = f.svc.AddUser(ctx, in.ID, "v4_3000000000000001", false)
+	err := f.svc.AddUser(ctx, in.ID, "v4_3000000000000001", false)
 	wantCode(t, err, "IncorrectInstanceStatus")
 	if !strings.Contains(err.Error(), "preparing the instance") {
 		t.Fatalf("the refusal does not say why the instance is not running: %v", err)
