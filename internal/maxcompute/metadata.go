@@ -85,31 +85,44 @@ func (s *Service) ListTables(ctx context.Context, caller *iam.Identity, project 
 	return s.Tables(ctx, a.project.Name)
 }
 
-// DescribeTable returns a table's metadata and partitions: Describe on
-// the table. A non-member gets ODPS-0420095 before learning whether the
-// table exists.
-func (s *Service) DescribeTable(ctx context.Context, caller *iam.Identity, project, table string, meta Meta) (*catalog.Table, []catalog.Partition, error) {
+// DescribeTable returns a table's metadata: Describe on the table. A
+// non-member gets ODPS-0420095 before learning whether the table exists.
+func (s *Service) DescribeTable(ctx context.Context, caller *iam.Identity, project, table string, meta Meta) (*catalog.Table, error) {
+	_, t, err := s.describe(ctx, caller, project, table, meta)
+	return t, err
+}
+
+// DescribePartitions is DescribeTable with the table's partitions.
+func (s *Service) DescribePartitions(ctx context.Context, caller *iam.Identity, project, table string, meta Meta) (*catalog.Table, []catalog.Partition, error) {
+	name, t, err := s.describe(ctx, caller, project, table, meta)
+	if err != nil || len(t.PartitionKeys) == 0 {
+		return t, nil, err
+	}
+	parts, err := s.Partitions(ctx, name, t)
+	if err != nil {
+		return nil, nil, apierr.Internal(err)
+	}
+	return t, parts, nil
+}
+
+// describe authorizes Describe on a table and returns the project's own
+// name with it.
+func (s *Service) describe(ctx context.Context, caller *iam.Identity, project, table string, meta Meta) (string, *catalog.Table, error) {
 	a, err := s.access(ctx, caller, project, meta)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	if err := a.requireMember(); err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	t, err := s.Table(ctx, a.project.Name, table)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	if err := a.check("Describe", tableObject(t), t.Owner); err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
-	var parts []catalog.Partition
-	if len(t.PartitionKeys) > 0 {
-		if parts, err = s.Partitions(ctx, a.project.Name, t); err != nil {
-			return nil, nil, apierr.Internal(err)
-		}
-	}
-	return t, parts, nil
+	return a.project.Name, t, nil
 }
 
 // MemberInfo is a user of a project as the REST API lists it.

@@ -178,7 +178,7 @@ func (h *Handler) batchLoadTables(ctx context.Context, c *call) (*response, erro
 		if t.Project != "" && !strings.EqualFold(t.Project, p) {
 			return nil, invalid("table %s.%s is in another project: load it from that project", clipText(t.Project), clipText(t.Name))
 		}
-		tb, _, err := h.svc.DescribeTable(ctx, c.caller, p, t.Name, c.meta())
+		tb, err := h.svc.DescribeTable(ctx, c.caller, p, t.Name, c.meta())
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +192,7 @@ func (h *Handler) batchLoadTables(ctx context.Context, c *call) (*response, erro
 // which the Go SDK's Table.Exists compares (§6.8).
 func (h *Handler) getTable(ctx context.Context, c *call) (*response, error) {
 	p := c.params["p"]
-	t, _, err := h.svc.DescribeTable(ctx, c.caller, p, c.params["t"], c.meta())
+	t, err := h.svc.DescribeTable(ctx, c.caller, p, c.params["t"], c.meta())
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ type partitionsXML struct {
 // listed; partition=<spec> (pt='x',region='y') keeps the partitions that
 // match every key given. Paged by spec (marker, maxitems up to 10000).
 func (h *Handler) listPartitions(ctx context.Context, c *call) (*response, error) {
-	t, parts, err := h.svc.DescribeTable(ctx, c.caller, c.params["p"], c.params["t"], c.meta())
+	t, parts, err := h.svc.DescribePartitions(ctx, c.caller, c.params["p"], c.params["t"], c.meta())
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +283,7 @@ func lastSpec(t *catalog.Table, ps []partitionXML, namesOnly bool) string {
 // getPartition is GET /projects/{p}/tables/{t}?partition=<spec>: one
 // partition's schema JSON; every key must be given.
 func (h *Handler) getPartition(ctx context.Context, c *call) (*response, error) {
-	t, parts, err := h.svc.DescribeTable(ctx, c.caller, c.params["p"], c.params["t"], c.meta())
+	t, parts, err := h.svc.DescribePartitions(ctx, c.caller, c.params["p"], c.params["t"], c.meta())
 	if err != nil {
 		return nil, err
 	}
