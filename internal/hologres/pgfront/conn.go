@@ -214,6 +214,7 @@ func (s *Server) startSession(ctx context.Context, conn net.Conn, pkt startupPac
 		ss.callerAccount = lg.identity.Account
 	}
 	if pe := s.register(ss); pe != nil {
+		s.auditLogin(user, &lg, pe)
 		return nil, pe
 	}
 	b, pe := s.openBackend(ctx, lg.role, db, keep)

@@ -210,6 +210,24 @@ func TestConnectionCaps(t *testing.T) {
 	if pe := pgErr(t, err); pe.Code != "53300" || pe.Message != `too many connections for role "`+f.a.ID+`"` {
 		t.Fatalf("per role: %s %q", pe.Code, pe.Message)
 	}
+	// The refusal is in the audit trail, as every refused login is.
+	ctx := context.Background()
+	if err := f.db.Audit().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := f.db.Audit().Query(ctx, f.a.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := 0
+	for _, r := range recs {
+		if r.Action == "hologres:Connect" && r.Decision == "Deny" && r.ErrorCode == "53300" && r.AccessKeyID == f.aKey.ID {
+			denied++
+		}
+	}
+	if denied != 1 {
+		t.Fatalf("%d audited per-role refusals, want 1: %+v", denied, recs)
+	}
 	addUser(t, "p4_"+f.user.ID, false)
 	f.mustConnect(t, f.uKey.ID, f.uKey.Secret, "postgres")
 	_, err = f.connect(t, f.uKey.ID, f.uKey.Secret, "postgres")
