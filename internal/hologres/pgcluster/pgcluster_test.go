@@ -116,6 +116,22 @@ func TestLifecycle(t *testing.T) {
 		}
 	})
 
+	// Another user of the machine cannot reach the socket: a trust login
+	// over it would make them any role, superuser included.
+	t.Run("another user cannot connect", func(t *testing.T) {
+		psql, err := exec.LookPath("psql")
+		runuser, err2 := exec.LookPath("runuser")
+		if os.Geteuid() != 0 || err != nil || err2 != nil {
+			t.Skip("skipping: needs root, runuser and psql to act as another user")
+		}
+		cmd := exec.Command(runuser, "-u", "nobody", "--", psql, "-X", "-h", m.SocketDir(testID), "-p", strconv.Itoa(m.Port()),
+			"-U", "postgres", "-d", "postgres", "-c", "SELECT 1")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "Permission denied") || !strings.Contains(string(out), ".s.PGSQL") {
+			t.Fatalf("user nobody over the socket: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("runs as the run-as user in its own process group", func(t *testing.T) {
 		want := os.Geteuid()
 		if want == 0 {
@@ -140,7 +156,7 @@ func TestLifecycle(t *testing.T) {
 		}
 		out, err := exec.Command("su", "-s", "/bin/sh", "nobody", "-c",
 			"psql -X -h "+m.SocketDir(testID)+" -p 5432 -U "+AdminRole+" -d postgres -c 'SELECT 1'").CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "Permission denied") {
+		if err == nil || !strings.Contains(string(out), "Permission denied") || !strings.Contains(string(out), ".s.PGSQL") {
 			t.Errorf("user nobody connected, or failed for another reason: %v: %s", err, out)
 		}
 	})
