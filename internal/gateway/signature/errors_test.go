@@ -1,10 +1,11 @@
 package signature
 
 import (
-	"github.com/localyun/localyun/internal/headerindex"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/localyun/localyun/internal/headerindex"
 )
 
 // editQuery applies f to the parsed query and re-encodes it.

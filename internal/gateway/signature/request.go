@@ -1,12 +1,13 @@
 package signature
 
 import (
-	"github.com/localyun/localyun/internal/headerindex"
 	"maps"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/localyun/localyun/internal/headerindex"
 )
 
 // Request is what the verifier needs from a received HTTP request. The

@@ -2,13 +2,14 @@ package signature
 
 import (
 	"errors"
-	"github.com/localyun/localyun/internal/headerindex"
 	"maps"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localyun/localyun/internal/headerindex"
 )
 
 func TestRoundTripV1(t *testing.T) {

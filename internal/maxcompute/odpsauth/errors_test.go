@@ -1,9 +1,10 @@
 package odpsauth
 
 import (
-	"github.com/localyun/localyun/internal/headerindex"
 	"strings"
 	"testing"
+
+	"github.com/localyun/localyun/internal/headerindex"
 )
 
 func TestParseErrors(t *testing.T) {

@@ -1,9 +1,10 @@
 package odpsauth
 
 import (
-	"github.com/localyun/localyun/internal/headerindex"
 	"strconv"
 	"strings"
+
+	"github.com/localyun/localyun/internal/headerindex"
 )
 
 // Request is what the verifier needs from a received HTTP request. The

@@ -1,11 +1,12 @@
 package odpsauth
 
 import (
-	"github.com/localyun/localyun/internal/headerindex"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localyun/localyun/internal/headerindex"
 )
 
 func TestRoundTrip(t *testing.T) {

@@ -3,29 +3,14 @@ package odpsauth
 import (
 	"errors"
 	"fmt"
-	"github.com/localyun/localyun/internal/headerindex"
 	"time"
+
+	"github.com/localyun/localyun/internal/accesskey"
+	"github.com/localyun/localyun/internal/headerindex"
 )
 
-// Credentials sign a request: a permanent AccessKey, or STS credentials
-// when SecurityToken is set. Printing them never shows the secret.
-type Credentials struct {
-	AccessKeyID     string
-	AccessKeySecret string
-	SecurityToken   string
-}
-
-// String names the AccessKey and hides the secret and the token.
-func (c Credentials) String() string {
-	s := "AccessKey " + c.AccessKeyID + " (secret redacted"
-	if c.SecurityToken != "" {
-		s += ", security token redacted"
-	}
-	return s + ")"
-}
-
-// GoString is String, so %#v does not show the secret either.
-func (c Credentials) GoString() string { return c.String() }
+// Credentials sign a request; printing them never shows the secret.
+type Credentials = accesskey.Credentials
 
 // SignV2 signs r as the Go SDK signs for an account created without a
 // region: it sets Date to now (RFC 1123, GMT), sets authorization-sts-token
