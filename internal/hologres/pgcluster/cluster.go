@@ -204,14 +204,8 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	defer c.op.Unlock()
-	m.mu.Lock()
-	c.cancelRestartLocked()
-	r := c.run
-	m.mu.Unlock()
-	if r != nil {
-		if err := m.stopRun(ctx, c, r); err != nil {
-			return fmt.Errorf("delete cluster %s: %w", id, err)
-		}
+	if err := m.stopLocked(ctx, c); err != nil {
+		return fmt.Errorf("delete cluster %s: %w", id, err)
 	}
 	// A postmaster left by an earlier localyun must not keep running on
 	// removed files.

@@ -279,17 +279,24 @@ func (m *Manager) Stop(ctx context.Context, id string) error {
 		return err
 	}
 	defer c.op.Unlock()
+	if err := m.stopLocked(ctx, c); err != nil {
+		return fmt.Errorf("stop cluster %s: %w", id, err)
+	}
+	m.setStatus(c, m.diskStatus(id), "")
+	return nil
+}
+
+// stopLocked cancels a pending restart and stops the cluster's postgres,
+// if it runs; c.op is held.
+func (m *Manager) stopLocked(ctx context.Context, c *cluster) error {
 	m.mu.Lock()
 	c.cancelRestartLocked()
 	r := c.run
 	m.mu.Unlock()
-	if r != nil {
-		if err := m.stopRun(ctx, c, r); err != nil {
-			return fmt.Errorf("stop cluster %s: %w", id, err)
-		}
+	if r == nil {
+		return nil
 	}
-	m.setStatus(c, m.diskStatus(id), "")
-	return nil
+	return m.stopRun(ctx, c, r)
 }
 
 // stopRun stops a postgres process we started, waits until it is reaped
