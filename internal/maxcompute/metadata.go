@@ -146,6 +146,20 @@ type RoleInfo struct {
 // Members lists the owner and the users of a project, in `list users`
 // order; members only.
 func (s *Service) Members(ctx context.Context, caller *iam.Identity, project string, meta Meta) ([]MemberInfo, error) {
+	st, err := s.memberState(ctx, caller, project, meta)
+	if err != nil {
+		return nil, err
+	}
+	out := []MemberInfo{s.memberInfo(ctx, st, st.Owner, "")}
+	for _, m := range st.Members {
+		out = append(out, s.memberInfo(ctx, st, m.Principal, m.Comment))
+	}
+	return out, nil
+}
+
+// memberState is the project's security state, for a caller who is a
+// member.
+func (s *Service) memberState(ctx context.Context, caller *iam.Identity, project string, meta Meta) (*security.State, error) {
 	a, err := s.access(ctx, caller, project, meta)
 	if err != nil {
 		return nil, err
@@ -153,12 +167,7 @@ func (s *Service) Members(ctx context.Context, caller *iam.Identity, project str
 	if err := a.requireMember(); err != nil {
 		return nil, err
 	}
-	st := a.snap.State
-	out := []MemberInfo{s.memberInfo(ctx, st, st.Owner, "")}
-	for _, m := range st.Members {
-		out = append(out, s.memberInfo(ctx, st, m.Principal, m.Comment))
-	}
-	return out, nil
+	return a.snap.State, nil
 }
 
 func (s *Service) memberInfo(ctx context.Context, st *security.State, p, comment string) MemberInfo {
@@ -186,12 +195,23 @@ func (s *Service) memberInfo(ctx context.Context, st *security.State, p, comment
 // (case-insensitively); members only. A principal that is not a user of
 // the project is NoSuchObject.
 func (s *Service) Member(ctx context.Context, caller *iam.Identity, project, idOrName string, meta Meta) (MemberInfo, error) {
-	all, err := s.Members(ctx, caller, project, meta)
+	st, err := s.memberState(ctx, caller, project, meta)
 	if err != nil {
 		return MemberInfo{}, err
 	}
-	for _, m := range all {
-		if m.ID == idOrName || principal.Key(m.DisplayName) == principal.Key(idOrName) {
+	// By name first, which needs no look-up; an id needs each member's.
+	principals := []string{st.Owner}
+	comments := []string{""}
+	for _, m := range st.Members {
+		principals, comments = append(principals, m.Principal), append(comments, m.Comment)
+	}
+	for i, p := range principals {
+		if principal.Key(p) == principal.Key(idOrName) {
+			return s.memberInfo(ctx, st, p, comments[i]), nil
+		}
+	}
+	for i, p := range principals {
+		if m := s.memberInfo(ctx, st, p, comments[i]); m.ID == idOrName {
 			return m, nil
 		}
 	}
