@@ -399,30 +399,11 @@ func (s *Service) updateState(ctx context.Context, caller *iam.Identity, project
 	if err != nil {
 		return err
 	}
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		p, err := tx.GetProject(project)
-		if errors.Is(err, store.ErrNotFound) {
-			return NoSuchProject(project)
-		}
-		if err != nil {
-			return err
-		}
-		st, err := security.Decode(p.State)
-		if err != nil {
-			return err
-		}
+	_, err = s.changeState(ctx, project, func(_ store.Project, st *security.State) (bool, error) {
 		if !st.IsMember(who) {
-			return errNotMember(st.Project, who)
+			return false, errNotMember(st.Project, who)
 		}
-		changed, err := fn(st, who)
-		if err != nil || !changed {
-			return err
-		}
-		if p.State, err = st.Encode(); err != nil {
-			return err
-		}
-		p.UpdatedAt = s.nextUpdate(p.UpdatedAt)
-		return tx.UpdateProject(p)
+		return fn(st, who)
 	})
 	s.cache.invalidate(project)
 	s.auditStatement(caller, who, project, action, meta, err)
@@ -466,4 +447,33 @@ func clip(s string) string {
 		return s[:128] + "..."
 	}
 	return s
+}
+
+// changeState runs fn on a project's security state in one transaction
+// and stores the state when fn reports a change (NoSuchProject when the
+// project is gone). changed is fn's answer, even when storing failed:
+// the caller's cache must forget the project then too.
+func (s *Service) changeState(ctx context.Context, project string, fn func(p store.Project, st *security.State) (bool, error)) (changed bool, err error) {
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		p, err := tx.GetProject(project)
+		if errors.Is(err, store.ErrNotFound) {
+			return NoSuchProject(project)
+		}
+		if err != nil {
+			return err
+		}
+		st, err := security.Decode(p.State)
+		if err != nil {
+			return err
+		}
+		if changed, err = fn(p, st); err != nil || !changed {
+			return err
+		}
+		if p.State, err = st.Encode(); err != nil {
+			return err
+		}
+		p.UpdatedAt = s.nextUpdate(p.UpdatedAt)
+		return tx.UpdateProject(p)
+	})
+	return changed, err
 }

@@ -52,19 +52,7 @@ func (s *Service) ApplySecurity(ctx context.Context, caller *iam.Identity, proje
 		return "", err
 	}
 	var out string
-	var changed bool
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		p, err := tx.GetProject(project)
-		if errors.Is(err, store.ErrNotFound) {
-			return NoSuchProject(project)
-		}
-		if err != nil {
-			return err
-		}
-		st, err := security.Decode(p.State)
-		if err != nil {
-			return err
-		}
+	changed, err := s.changeState(ctx, project, func(p store.Project, st *security.State) (changed bool, err error) {
 		env := security.Env{
 			Caller: who, CallerID: CallerID(caller), SourceIP: meta.SourceIP, Now: s.now().UTC(),
 			ResolvePrincipal: func(text string) (security.Resolved, error) { return s.resolvePrincipal(ctx, text) },
@@ -73,14 +61,7 @@ func (s *Service) ApplySecurity(ctx context.Context, caller *iam.Identity, proje
 			},
 		}
 		out, changed, err = security.Apply(st, env, stmt)
-		if err != nil || !changed {
-			return err
-		}
-		if p.State, err = st.Encode(); err != nil {
-			return err
-		}
-		p.UpdatedAt = s.nextUpdate(p.UpdatedAt)
-		return tx.UpdateProject(p)
+		return changed, err
 	})
 	if changed {
 		s.cache.invalidate(project)
