@@ -79,8 +79,8 @@ func (s *Service) ApplySecurity(ctx context.Context, caller *iam.Identity, proje
 	return out, nil
 }
 
-// nextUpdate is now, or just after prev: snapshots are cached by UpdatedAt,
-// so every change must move it.
+// nextUpdate is now, or just after prev: every change moves the project's
+// last-modified time, even two within one clock tick.
 func (s *Service) nextUpdate(prev time.Time) time.Time {
 	now := s.now().UTC()
 	if !now.After(prev) {
